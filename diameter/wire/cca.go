@@ -247,17 +247,17 @@ func (a *CCA) decode(msg []byte) *Error {
 func ccaMissing(seen uint32) *Error {
 	switch {
 	case seen&ccaResultCode == 0:
-		return missingError(AVPResultCode, 0, 4, "")
+		return missingError(AVPResultCode, 0, 4)
 	case seen&ccaOriginHost == 0:
-		return missingError(AVPOriginHost, 0, 0, "")
+		return missingError(AVPOriginHost, 0, 0)
 	case seen&ccaOriginRealm == 0:
-		return missingError(AVPOriginRealm, 0, 0, "")
+		return missingError(AVPOriginRealm, 0, 0)
 	case seen&ccaSessionID == 0:
-		return missingError(AVPSessionID, 0, 0, "")
+		return missingError(AVPSessionID, 0, 0)
 	case seen&ccaAuthApplicationID == 0:
-		return missingError(AVPAuthApplicationID, 0, 4, "")
+		return missingError(AVPAuthApplicationID, 0, 4)
 	case seen&ccaRequestType == 0:
-		return missingError(AVPCCRequestType, 0, 4, "")
+		return missingError(AVPCCRequestType, 0, 4)
 	}
-	return missingError(AVPCCRequestNumber, 0, 4, "")
+	return missingError(AVPCCRequestNumber, 0, 4)
 }

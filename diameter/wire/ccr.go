@@ -319,21 +319,21 @@ func (r *CCR) decode(msg []byte) *Error {
 func ccrMissing(seen uint32) *Error {
 	switch {
 	case seen&ccrSessionID == 0:
-		return missingError(AVPSessionID, 0, 0, "")
+		return missingError(AVPSessionID, 0, 0)
 	case seen&ccrOriginHost == 0:
-		return missingError(AVPOriginHost, 0, 0, "")
+		return missingError(AVPOriginHost, 0, 0)
 	case seen&ccrOriginRealm == 0:
-		return missingError(AVPOriginRealm, 0, 0, "")
+		return missingError(AVPOriginRealm, 0, 0)
 	case seen&ccrDestinationRealm == 0:
-		return missingError(AVPDestinationRealm, 0, 0, "")
+		return missingError(AVPDestinationRealm, 0, 0)
 	case seen&ccrAuthApplicationID == 0:
-		return missingError(AVPAuthApplicationID, 0, 4, "")
+		return missingError(AVPAuthApplicationID, 0, 4)
 	case seen&ccrServiceContextID == 0:
-		return missingError(AVPServiceContextID, 0, 0, "")
+		return missingError(AVPServiceContextID, 0, 0)
 	case seen&ccrRequestType == 0:
-		return missingError(AVPCCRequestType, 0, 4, "")
+		return missingError(AVPCCRequestType, 0, 4)
 	}
-	return missingError(AVPCCRequestNumber, 0, 4, "")
+	return missingError(AVPCCRequestNumber, 0, 4)
 }
 
 // decodeServiceInformation looks for 3GPP-User-Location-Info in the
@@ -406,10 +406,10 @@ func (s *SubscriptionID) decode(g *AVP) *Error {
 		return it.err.within(g)
 	}
 	if !hasType {
-		return missingError(AVPSubscriptionIDType, 0, 4, "Subscription-Id")
+		return missingError(AVPSubscriptionIDType, 0, 4).within(g)
 	}
 	if !hasData {
-		return missingError(AVPSubscriptionIDData, 0, 0, "Subscription-Id")
+		return missingError(AVPSubscriptionIDData, 0, 0).within(g)
 	}
 	return nil
 }
@@ -453,10 +453,10 @@ func (u *UserEquipmentInfo) decode(g *AVP) *Error {
 		return it.err.within(g)
 	}
 	if !hasType {
-		return missingError(AVPUserEquipmentInfoType, 0, 4, "User-Equipment-Info")
+		return missingError(AVPUserEquipmentInfoType, 0, 4).within(g)
 	}
 	if !hasValue {
-		return missingError(AVPUserEquipmentInfoValue, 0, 0, "User-Equipment-Info")
+		return missingError(AVPUserEquipmentInfoValue, 0, 0).within(g)
 	}
 	return nil
 }

@@ -82,18 +82,14 @@ func headerError(rc ResultCode, msg string) *Error {
 // missingError builds a 5005 error whose Failed-AVP is an example of the
 // missing AVP: its header with the usual flags and a zero-filled value of
 // minimum length (RFC 6733 §7.1.5, DIAMETER_MISSING_AVP).
-func missingError(code uint32, vendor uint32, minLen int, where string) *Error {
+func missingError(code uint32, vendor uint32, minLen int) *Error {
 	flags := AVPFlagMandatory
 	if code == AVPUserEquipmentInfoType || code == AVPUserEquipmentInfoValue {
 		flags = 0
 	}
 	b := appendAVPHeader(nil, code, flags, vendor, minLen)
 	b = append(b, make([]byte, pad4(minLen))...)
-	msg := "missing " + avpName(code, vendor)
-	if where != "" {
-		msg += " in " + where
-	}
-	return &Error{ResultCode: MissingAVP, Msg: msg, AVPCode: code, Vendor: vendor, AVP: b}
+	return &Error{ResultCode: MissingAVP, Msg: "missing " + avpName(code, vendor), AVPCode: code, Vendor: vendor, AVP: b}
 }
 
 // within wraps e, found inside grouped AVP g, so that Msg names the path

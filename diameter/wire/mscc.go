@@ -369,7 +369,7 @@ func (f *FinalUnitIndication) decode(g *AVP) *Error {
 		return it.err.within(g)
 	}
 	if !hasAction {
-		return missingError(AVPFinalUnitAction, 0, 4, "Final-Unit-Indication")
+		return missingError(AVPFinalUnitAction, 0, 4).within(g)
 	}
 	return nil
 }
@@ -409,10 +409,10 @@ func (f *FinalUnitIndication) decodeRedirect(g *AVP) *Error {
 		return it.err.within(g)
 	}
 	if !hasType {
-		return missingError(AVPRedirectAddressType, 0, 4, "Redirect-Server")
+		return missingError(AVPRedirectAddressType, 0, 4).within(g)
 	}
 	if f.RedirectServerAddress == nil {
-		return missingError(AVPRedirectServerAddress, 0, 0, "Redirect-Server")
+		return missingError(AVPRedirectServerAddress, 0, 0).within(g)
 	}
 	return nil
 }
