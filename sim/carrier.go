@@ -175,6 +175,8 @@ type Carrier struct {
 	// CSV population keeps them in cold arrays with hash indexes.
 	spec      Spec
 	generated bool
+	homeCum   []uint64 // generated populations: home-region pick table
+	homeIDs   []uint16
 	imsis     []uint64
 	msisdns   []uint64
 	iccids    []uint64
@@ -320,6 +322,7 @@ func (c *Carrier) generate(s Spec) error {
 	boundCut := uint64(*s.Bound * (1 << 32))
 	unregCut := uint64(s.Unregistered * (1 << 32))
 	c.spec, c.generated = s, true
+	c.homeCum, c.homeIDs = rcum, rids
 	c.recs = make([]record, s.Count)
 	parallelRanges(len(c.recs), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -570,9 +573,19 @@ func (c *Carrier) deviceBody(i uint32) uint64 {
 }
 
 // HomeLocation returns a location in card i's home region, varied by card so
-// a load generator spreads devices across cells.
+// a load generator spreads devices across cells. For a generated population
+// the home is derived from the spec without touching the card's record.
 func (c *Carrier) HomeLocation(i uint32) Location {
-	return c.regions.anchor(c.recs[i].home, i)
+	return c.regions.anchor(c.Home(i), i)
+}
+
+// Home returns card i's home region.
+func (c *Carrier) Home(i uint32) RegionID {
+	if c.generated {
+		h1 := mix64(c.spec.Seed ^ uint64(i)*0x9E3779B97F4A7C15)
+		return RegionID(pick(c.homeCum, c.homeIDs, uint32(h1>>32)))
+	}
+	return c.recs[i].home
 }
 
 // MemoryBytes returns the bytes held by the card store and its indexes.
@@ -582,5 +595,5 @@ func (c *Carrier) MemoryBytes() int {
 	if c.imsiIdx != nil {
 		n += c.imsiIdx.bytes() + c.msisdnIdx.bytes()
 	}
-	return n + lockStripes*8 + (1<<16)+(1<<20)
+	return n + lockStripes*8 + (1 << 16) + (1 << 20)
 }

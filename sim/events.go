@@ -11,16 +11,16 @@ type EventKind uint8
 
 // Event kinds.
 const (
-	EventRefused    EventKind = iota + 1 // a request was refused; Reason, Blame, Outcome say why
-	EventStopped                         // a stop reason was added to the card
-	EventResumed                         // a stop reason was removed from the card
-	EventBound                           // the card was bound to a device (Value is the IMEI)
-	EventUnbound                         // the card's binding was removed
-	EventFee                             // money was charged (Value: micro-units); Reason says for what
-	EventRecharged                       // money was added (Value: micro-units)
-	EventPlanChanged                     // the card moved to another plan (Value: plan index)
-	EventRenewed                         // the plan was renewed (Value: new expiry, unix seconds)
-	EventRollover                        // a new cycle started for the card (allowance restored)
+	EventRefused     EventKind = iota + 1 // a request was refused; Reason, Blame, Outcome say why
+	EventStopped                          // a stop reason was added to the card
+	EventResumed                          // a stop reason was removed from the card
+	EventBound                            // the card was bound to a device (Value is the IMEI)
+	EventUnbound                          // the card's binding was removed
+	EventFee                              // money was charged (Value: micro-units); Reason says for what
+	EventRecharged                        // money was added (Value: micro-units)
+	EventPlanChanged                      // the card moved to another plan (Value: plan index)
+	EventRenewed                          // the plan was renewed (Value: new expiry, unix seconds)
+	EventRollover                         // a new cycle started for the card (allowance restored)
 )
 
 var eventNames = [...]string{"", "refused", "stopped", "resumed", "bound", "unbound", "fee",

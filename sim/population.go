@@ -27,7 +27,7 @@ type Spec struct {
 	// (default 460040000000000: MCC 460, MNC 04, an IoT range).
 	FirstIMSI uint64
 	// FirstMSISDN is the MSISDN of card 0 with country code (default
-	// 8614400000000: China's 13-digit IoT numbers).
+	// 861440000000000: country code 86 and a 13-digit IoT number).
 	FirstMSISDN uint64
 	// FirstICCID is the 19-digit ICCID body of card 0; the 20th digit is
 	// its Luhn check digit (default 8986040000000000000).
@@ -67,7 +67,7 @@ func (s *Spec) FillDefaults() {
 		s.FirstIMSI = 460_040_000_000_000
 	}
 	if s.FirstMSISDN == 0 {
-		s.FirstMSISDN = 86_1440_0000_0000
+		s.FirstMSISDN = 86_1440_0000_00000
 	}
 	if s.FirstICCID == 0 {
 		s.FirstICCID = 8986_0400_0000_0000_000

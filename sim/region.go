@@ -81,7 +81,7 @@ func DefaultRegions() []Region {
 // regionSet is a bit set over RegionIDs.
 type regionSet [4]uint64
 
-func (s *regionSet) add(r RegionID)     { s[r>>6] |= 1 << (r & 63) }
+func (s *regionSet) add(r RegionID)      { s[r>>6] |= 1 << (r & 63) }
 func (s *regionSet) has(r RegionID) bool { return s[r>>6]&(1<<(r&63)) != 0 }
 
 // regionTable maps locations to regions in O(1): one byte per TAC and one per

@@ -107,7 +107,7 @@ func TestTransitions(t *testing.T) {
 		{name: "resume an active card is refused", act: func(c *Carrier, i uint32) error { return c.Resume(i) },
 			wantErr: ErrNotResumable, want: OutcomeSuccess},
 		{name: "arrears stop refuses data with credit limit",
-			act: func(c *Carrier, i uint32) error { return c.SetStop(i, ReasonArrears, true) },
+			act:       func(c *Carrier, i uint32) error { return c.SetStop(i, ReasonArrears, true) },
 			wantStops: StopSet(0).With(ReasonArrears), want: OutcomeCreditLimit, reason: ReasonArrears, blame: BlameCard},
 		{name: "stop a card in arrears is refused",
 			act: func(c *Carrier, i uint32) error {
@@ -206,10 +206,10 @@ func TestTransitions(t *testing.T) {
 		{name: "unknown card", req: func(c *Carrier, i uint32) Request { return Request{SIM: 1 << 30, Kind: KindInitial} },
 			act: func(c *Carrier, i uint32) error { return nil }, want: OutcomeUserUnknown, reason: ReasonUnknownSIM, blame: BlameCard},
 		{name: "expired plan is refused",
-			act: func(c *Carrier, i uint32) error { c.Clock().Advance(201 * 24 * time.Hour); return nil },
+			act:       func(c *Carrier, i uint32) error { c.Clock().Advance(201 * 24 * time.Hour); return nil },
 			wantStops: StopSet(0).With(ReasonExpired), want: OutcomeDenied, reason: ReasonExpired, blame: BlameCard},
 		{name: "resume an expired card is refused",
-			act: func(c *Carrier, i uint32) error { c.Clock().Advance(201 * 24 * time.Hour); return c.Resume(i) },
+			act:     func(c *Carrier, i uint32) error { c.Clock().Advance(201 * 24 * time.Hour); return c.Resume(i) },
 			wantErr: ErrExpired, wantStops: StopSet(0).With(ReasonExpired), want: OutcomeDenied, reason: ReasonExpired, blame: BlameCard},
 		{name: "renewal within retention restores service",
 			act: func(c *Carrier, i uint32) error {
@@ -509,7 +509,9 @@ type watchCall struct {
 }
 type recordingWatcher struct{ calls []watchCall }
 
-func (w *recordingWatcher) CardChanged(sim uint32, s StopSet) { w.calls = append(w.calls, watchCall{sim, s}) }
+func (w *recordingWatcher) CardChanged(sim uint32, s StopSet) {
+	w.calls = append(w.calls, watchCall{sim, s})
+}
 
 // TestRefusalEventsCarryEvidence: a refusal event names time, card, rule,
 // blame and the cell.
