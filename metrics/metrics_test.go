@@ -1,0 +1,91 @@
+package metrics
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestLatencyMergesShards(t *testing.T) {
+	t.Parallel()
+	l := NewLatency(4)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 1; i <= 1000; i++ {
+				l.Record(w, time.Duration(i)*time.Microsecond)
+			}
+		}()
+	}
+	wg.Wait()
+	h := l.Snapshot()
+	if h.Count() != 4000 {
+		t.Fatalf("count %d", h.Count())
+	}
+	if p := h.Quantile(0.5); p < 499*time.Microsecond || p > 501*time.Microsecond {
+		t.Fatalf("p50 %s", p)
+	}
+	if h.Max() != time.Millisecond {
+		t.Fatalf("max %s", h.Max())
+	}
+	if r := l.SnapshotAndReset(); r.Count() != 4000 || l.Snapshot().Count() != 0 {
+		t.Fatal("reset")
+	}
+}
+
+func TestHistEncodingRoundTrips(t *testing.T) {
+	t.Parallel()
+	h := NewHist()
+	for i := 1; i < 500; i++ {
+		h.Record(time.Duration(i*i) * time.Microsecond)
+	}
+	h.Record(-time.Second)   // clamped, still counted
+	h.Record(24 * time.Hour) // clamped, still counted
+	b, err := h.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := DecodeHist(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Count() != h.Count() || g.Quantile(0.99) != h.Quantile(0.99) || g.Count() != 501 {
+		t.Fatalf("decoded %d/%s, want %d/%s", g.Count(), g.Quantile(0.99), h.Count(), h.Quantile(0.99))
+	}
+	var out bytes.Buffer
+	if err := h.WritePercentiles(&out); err != nil || !strings.Contains(out.String(), "Percentile") {
+		t.Fatalf("hgrm: %v\n%s", err, out.String())
+	}
+	if _, err := DecodeHist([]byte("garbage")); err == nil {
+		t.Fatal("garbage decoded")
+	}
+	if bars := h.Distribution(10); len(bars) == 0 || len(bars) > 10 {
+		t.Fatalf("%d bars", len(bars))
+	}
+}
+
+func TestCounter(t *testing.T) {
+	t.Parallel()
+	c := NewCounter(3)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.Add(w, 5) }()
+	}
+	wg.Wait()
+	if c.Load() != 40 {
+		t.Fatal(c.Load())
+	}
+}
+
+func BenchmarkLatencyRecord(b *testing.B) {
+	l := NewLatency(1)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		l.Record(0, time.Duration(i%5000)*time.Microsecond)
+	}
+}
