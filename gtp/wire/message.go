@@ -98,6 +98,8 @@ func bearerIncorrect(m MsgType, t IEType, inst uint8, reason string) *Error {
 	return e
 }
 
+func itoa(i int) string { return strconv.Itoa(i) }
+
 func bearerField(i int, f string) string {
 	return "Bearers[" + strconv.Itoa(i) + "]." + f
 }
