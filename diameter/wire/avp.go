@@ -97,13 +97,14 @@ func (it *Iter) Next() bool {
 	if n < hl || n > rest {
 		return it.fail()
 	}
-	it.cur = AVP{
-		Code:   binary.BigEndian.Uint32(p[0:4]),
-		Flags:  flags,
-		Vendor: vendor,
-		Data:   p[hl:n:n],
-		Raw:    p[:n:n],
-	}
+	// Field by field: building an AVP value and copying it in costs a
+	// store-forwarding stall on every call.
+	c := &it.cur
+	c.Code = binary.BigEndian.Uint32(p[0:4])
+	c.Flags = flags
+	c.Vendor = vendor
+	c.Data = p[hl:n:n]
+	c.Raw = p[:n:n]
 	next := off + (n+3)&^3
 	if next > len(b) {
 		next = len(b)

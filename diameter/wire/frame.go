@@ -56,8 +56,8 @@ func checkMessage(msg []byte, code, appID uint32, request bool) (Header, *Error)
 	if len(msg) < HeaderLen {
 		return Header{}, ErrInvalidMessageLength
 	}
-	h, err := ParseHeader(msg)
-	if err != nil {
+	h := decodeHeader(msg)
+	if h.Version != Version {
 		return h, ErrUnsupportedVersion
 	}
 	if int(h.Length) != len(msg) || h.Length&3 != 0 {

@@ -65,19 +65,26 @@ func ParseHeader(b []byte) (Header, error) {
 	if len(b) < HeaderLen {
 		return Header{}, ErrIncomplete
 	}
-	h := Header{
-		Version:  b[0],
-		Length:   uint24(b[1:4]),
-		Flags:    CommandFlags(b[4]),
-		Code:     uint24(b[5:8]),
-		AppID:    binary.BigEndian.Uint32(b[8:12]),
-		HopByHop: binary.BigEndian.Uint32(b[12:16]),
-		EndToEnd: binary.BigEndian.Uint32(b[16:20]),
-	}
+	h := decodeHeader(b)
 	if h.Version != Version {
 		return h, ErrUnsupportedVersion
 	}
 	return h, nil
+}
+
+// decodeHeader reads the 20 header bytes at the start of b, which the
+// caller has checked are there.
+func decodeHeader(b []byte) Header {
+	b = b[:HeaderLen]
+	return Header{
+		Version:  b[0],
+		Length:   uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]),
+		Flags:    CommandFlags(b[4]),
+		Code:     uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7]),
+		AppID:    binary.BigEndian.Uint32(b[8:12]),
+		HopByHop: binary.BigEndian.Uint32(b[12:16]),
+		EndToEnd: binary.BigEndian.Uint32(b[16:20]),
+	}
 }
 
 // AppendHeader appends the 20-byte encoding of h to dst, exactly as given
