@@ -89,3 +89,36 @@ func BenchmarkLatencyRecord(b *testing.B) {
 		l.Record(0, time.Duration(i%5000)*time.Microsecond)
 	}
 }
+
+func TestRunSeriesAndTotals(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1000, 0)
+	r := NewRun(start, 2)
+	ccri, ccru := r.Message("CCR-I"), r.Message("CCR-U")
+	if r.Message("CCR-I") != ccri {
+		t.Fatal("re-registering gave a new id")
+	}
+	r.Observe(0, Sample{Msg: ccri, Class: ClassOK, Code: 2001, Latency: time.Millisecond})
+	r.Observe(1, Sample{Msg: ccri, Class: ClassRefused, Code: 4012, Blame: "card", Latency: 2 * time.Millisecond})
+	r.Late(1, ccri)
+	r.Tick(start.Add(500 * time.Millisecond))
+	r.Observe(1, Sample{Msg: ccru, Class: ClassTimeout, Blame: "network", Latency: 3 * time.Second})
+	r.Tick(start.Add(1500 * time.Millisecond))
+	s := r.Series()
+	if len(s) != 2 || s[0].T != 0 || s[1].T != 1 {
+		t.Fatalf("series %+v", s)
+	}
+	if m := s[0].Msgs["CCR-I"]; m.Count != 2 || m.Late != 1 || m.ByClass["refused"] != 1 || s[0].Codes["CCR-I:4012"] != 1 {
+		t.Fatalf("second 0: %+v %+v", m, s[0].Codes)
+	}
+	tot := r.Totals()
+	if tot.Blame["network"] != 1 || tot.Blame["card"] != 1 || tot.Codes["CCR-U:timeout"] != 1 || tot.Messages["CCR-I"] != 2 || tot.Late["CCR-I"] != 1 {
+		t.Fatalf("totals %+v", tot)
+	}
+	if h := r.Latencies()["CCR-I"]; h.Count() != 2 || h.Max() < 2*time.Millisecond {
+		t.Fatalf("latencies %d %s", h.Count(), h.Max())
+	}
+	if h := r.LatenciesByClass("CCR-U", ClassTimeout); h.Count() != 1 {
+		t.Fatal("by class")
+	}
+}

@@ -1,0 +1,359 @@
+package metrics
+
+import (
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Class is how a request ended, from the load generator's side.
+type Class uint8
+
+// Classes.
+const (
+	ClassOK      Class = iota // answered with success
+	ClassRefused              // answered with a refusal (result code or cause)
+	ClassError                // answered with a protocol or server error (3xxx, 5xxx other than refusals)
+	ClassTimeout              // not answered in time (after retransmissions)
+	numClasses
+)
+
+var classNames = [numClasses]string{"ok", "refused", "error", "timeout"}
+
+// String returns "ok", "refused", "error" or "timeout".
+func (c Class) String() string {
+	if c < numClasses {
+		return classNames[c]
+	}
+	return "class(" + strconv.Itoa(int(c)) + ")"
+}
+
+// MsgID is a message type registered with Run.Message.
+type MsgID uint8
+
+// MaxMessages is how many message types a Run can hold.
+const MaxMessages = 32
+
+// Sample is one finished request as a load generator observed it.
+type Sample struct {
+	Msg   MsgID
+	Class Class
+	// Code is the result code (Diameter) or cause (GTP); 0 on timeout.
+	Code uint32
+	// Blame is who is responsible for a refusal or failure: "card",
+	// "network", "device" or "" when it succeeded.
+	Blame string
+	// Latency is measured from the intended send time, not the actual one,
+	// so a generator that falls behind shows it (coordinated omission).
+	Latency time.Duration
+}
+
+// Run collects what a load run measures: latency histograms per message and
+// class (overall and per second), answers by code and by blame, requests
+// sent late and lost. Load generators call Observe from their workers; the
+// runner calls Tick once a second and Summary at the end.
+//
+// A Run is safe for concurrent use. Each worker index has its own shard, so
+// workers do not contend.
+type Run struct {
+	start   time.Time
+	names   []string
+	nameMu  sync.Mutex
+	shards  []runShard
+	tickMu  sync.Mutex
+	series  []Second
+	lastSec int
+	total   [MaxMessages][numClasses]*Hist
+}
+
+type runShard struct {
+	mu     sync.Mutex
+	lat    [MaxMessages][numClasses]*Hist // since the last Tick
+	counts map[countKey]uint64            // since the last Tick
+	late   [MaxMessages]uint64
+	_      [32]byte
+}
+
+type countKey struct {
+	msg   MsgID
+	class Class
+	code  uint32
+	blame string
+}
+
+// NewRun returns a Run starting at start with workers shards.
+func NewRun(start time.Time, workers int) *Run {
+	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1}
+	for i := range r.shards {
+		r.shards[i].counts = map[countKey]uint64{}
+	}
+	return r
+}
+
+// Start returns the run's start time.
+func (r *Run) Start() time.Time { return r.start }
+
+// Message registers (or finds) a message type by name, e.g. "CCR-U".
+// Register at set-up, not per request.
+func (r *Run) Message(name string) MsgID {
+	r.nameMu.Lock()
+	defer r.nameMu.Unlock()
+	for i, n := range r.names {
+		if n == name {
+			return MsgID(i)
+		}
+	}
+	if len(r.names) >= MaxMessages {
+		panic("metrics: too many message types")
+	}
+	r.names = append(r.names, name)
+	return MsgID(len(r.names) - 1)
+}
+
+// Name returns a registered message type's name.
+func (r *Run) Name(m MsgID) string {
+	r.nameMu.Lock()
+	defer r.nameMu.Unlock()
+	if int(m) < len(r.names) {
+		return r.names[m]
+	}
+	return ""
+}
+
+// Observe records a finished request from worker w.
+func (r *Run) Observe(w int, s Sample) {
+	sh := &r.shards[uint(w)%uint(len(r.shards))]
+	sh.mu.Lock()
+	h := sh.lat[s.Msg][s.Class]
+	if h == nil {
+		h = NewHist()
+		sh.lat[s.Msg][s.Class] = h
+	}
+	if s.Class != ClassTimeout {
+		h.Record(s.Latency)
+	} else {
+		h.Record(s.Latency) // the time waited before giving up
+	}
+	sh.counts[countKey{s.Msg, s.Class, s.Code, s.Blame}]++
+	sh.mu.Unlock()
+}
+
+// Late records that worker w could not send a request of msg at its intended
+// time (the generator is saturated). The request is still sent, late, and
+// its latency counts from the intended time.
+func (r *Run) Late(w int, msg MsgID) {
+	sh := &r.shards[uint(w)%uint(len(r.shards))]
+	sh.mu.Lock()
+	sh.late[msg]++
+	sh.mu.Unlock()
+}
+
+// MsgSecond is one message type's figures for one second.
+type MsgSecond struct {
+	Count   uint64            `json:"count"`
+	ByClass map[string]uint64 `json:"by_class"`
+	P50     float64           `json:"p50_ms"`
+	P90     float64           `json:"p90_ms"`
+	P99     float64           `json:"p99_ms"`
+	Max     float64           `json:"max_ms"`
+	Late    uint64            `json:"late"`
+}
+
+// Second is the run's figures for one second of elapsed time.
+type Second struct {
+	T       int                   `json:"t"` // seconds since the start
+	Msgs    map[string]*MsgSecond `json:"messages"`
+	Codes   map[string]uint64     `json:"codes"`   // "CCR-U:2001" -> count
+	Blame   map[string]uint64     `json:"blame"`   // "network" -> count
+	Classes map[string]uint64     `json:"classes"` // "timeout" -> count
+}
+
+// Tick closes the interval ending now and appends it to the time series as
+// the second it falls in. Call it about once a second; intervals that fall
+// in the same second merge.
+func (r *Run) Tick(now time.Time) {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	sec := int(now.Sub(r.start) / time.Second)
+	if sec < 0 {
+		sec = 0
+	}
+	var lat [MaxMessages][numClasses]*Hist
+	counts := map[countKey]uint64{}
+	var late [MaxMessages]uint64
+	for i := range r.shards {
+		sh := &r.shards[i]
+		sh.mu.Lock()
+		for m := range sh.lat {
+			for c, h := range sh.lat[m] {
+				if h == nil || h.Count() == 0 {
+					continue
+				}
+				if lat[m][c] == nil {
+					lat[m][c] = NewHist()
+				}
+				lat[m][c].Merge(h)
+				h.Reset()
+			}
+			late[m] += sh.late[m]
+			sh.late[m] = 0
+		}
+		for k, v := range sh.counts {
+			counts[k] += v
+		}
+		clear(sh.counts)
+		sh.mu.Unlock()
+	}
+	var s *Second
+	if n := len(r.series); n > 0 && r.series[n-1].T == sec {
+		s = &r.series[n-1]
+	} else {
+		r.series = append(r.series, Second{T: sec, Msgs: map[string]*MsgSecond{}, Codes: map[string]uint64{},
+			Blame: map[string]uint64{}, Classes: map[string]uint64{}})
+		s = &r.series[len(r.series)-1]
+	}
+	for m := range lat {
+		all := NewHist()
+		any := false
+		for c, h := range lat[m] {
+			if h == nil {
+				continue
+			}
+			any = true
+			all.Merge(h)
+			if r.total[m][c] == nil {
+				r.total[m][c] = NewHist()
+			}
+			r.total[m][c].Merge(h)
+		}
+		if !any && late[m] == 0 {
+			continue
+		}
+		name := r.Name(MsgID(m))
+		ms := s.Msgs[name]
+		if ms == nil {
+			ms = &MsgSecond{ByClass: map[string]uint64{}}
+			s.Msgs[name] = ms
+		}
+		ms.Late += late[m]
+		if any {
+			// Percentiles of the merged second (approximate when two ticks
+			// fall in one second: the later tick's figures win).
+			ms.Count += uint64(all.Count())
+			ms.P50 = ms2(all.Quantile(0.5))
+			ms.P90 = ms2(all.Quantile(0.9))
+			ms.P99 = ms2(all.Quantile(0.99))
+			ms.Max = ms2(all.Max())
+		}
+	}
+	for k, v := range counts {
+		name := r.Name(k.msg)
+		s.Msgs[name].ByClass[k.class.String()] += v
+		code := "timeout"
+		if k.class != ClassTimeout {
+			code = strconv.FormatUint(uint64(k.code), 10)
+		}
+		s.Codes[name+":"+code] += v
+		if k.blame != "" {
+			s.Blame[k.blame] += v
+		}
+		s.Classes[k.class.String()] += v
+	}
+}
+
+func ms2(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// Series returns the time series so far (shared; do not modify).
+func (r *Run) Series() []Second {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	return append([]Second(nil), r.series...)
+}
+
+// Latencies returns, per message type, the histogram of every answered or
+// timed-out request so far (all classes merged), as of the last Tick.
+func (r *Run) Latencies() map[string]*Hist {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	out := map[string]*Hist{}
+	for m := range r.total {
+		for _, h := range r.total[m] {
+			if h == nil {
+				continue
+			}
+			name := r.Name(MsgID(m))
+			if out[name] == nil {
+				out[name] = NewHist()
+			}
+			out[name].Merge(h)
+		}
+	}
+	return out
+}
+
+// LatenciesByClass returns the histogram of one message type and class.
+func (r *Run) LatenciesByClass(msg string, c Class) *Hist {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	for m := range r.total {
+		if r.Name(MsgID(m)) == msg && r.total[m][c] != nil {
+			return r.total[m][c].Clone()
+		}
+	}
+	return NewHist()
+}
+
+// Totals sums the time series: counts by "MSG:code", by blame, by class,
+// and late requests by message.
+type Totals struct {
+	Codes    map[string]uint64 `json:"codes"`
+	Blame    map[string]uint64 `json:"blame"`
+	Classes  map[string]uint64 `json:"classes"`
+	Messages map[string]uint64 `json:"messages"`
+	Late     map[string]uint64 `json:"late"`
+}
+
+// Totals returns the sums over the whole series (call Tick first).
+func (r *Run) Totals() Totals {
+	t := Totals{Codes: map[string]uint64{}, Blame: map[string]uint64{}, Classes: map[string]uint64{},
+		Messages: map[string]uint64{}, Late: map[string]uint64{}}
+	for _, s := range r.Series() {
+		for k, v := range s.Codes {
+			t.Codes[k] += v
+		}
+		for k, v := range s.Blame {
+			t.Blame[k] += v
+		}
+		for k, v := range s.Classes {
+			t.Classes[k] += v
+		}
+		for k, m := range s.Msgs {
+			t.Messages[k] += m.Count
+			if m.Late > 0 {
+				t.Late[k] += m.Late
+			}
+		}
+	}
+	return t
+}
+
+// SortedKeys returns a map's keys in order, for stable output.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Gauge is a value that goes up and down (sessions open, in flight).
+type Gauge struct{ v atomic.Int64 }
+
+// Add adds d (negative to subtract).
+func (g *Gauge) Add(d int64) { g.v.Add(d) }
+
+// Load returns the value.
+func (g *Gauge) Load() int64 { return g.v.Load() }
