@@ -14,9 +14,9 @@ import "errors"
 // Optional byte fields are nil when absent; MSCC blocks and Proxy-Info
 // fill a fixed array and a count.
 type CCA struct {
-	// Header is the decoded header. Append takes only HopByHop and
-	// EndToEnd from it and writes code 272, application 4, the P flag and
-	// the E flag (for 3xxx result codes, RFC 6733 §7.2) itself.
+	// Header is the decoded header. Append takes HopByHop, EndToEnd and
+	// the E flag from it, writes code 272, application 4 and the P flag
+	// itself, and sets E as well for 3xxx result codes (RFC 6733 §7.2).
 	Header Header
 
 	SessionID         []byte      // Session-Id (263); written when non-nil
@@ -100,7 +100,8 @@ func (a *CCA) SetError(err error) {
 // is then returned unchanged. Append panics if a Num field exceeds its
 // array.
 func (a *CCA) Append(dst []byte) ([]byte, error) {
-	dst, start := BeginMessage(dst, answerFlags(a.ResultCode, true),
+	flags := answerFlags(a.ResultCode, true) | a.Header.Flags&FlagError
+	dst, start := BeginMessage(dst, flags,
 		CommandCreditControl, AppCreditControl, a.Header.HopByHop, a.Header.EndToEnd)
 	if a.SessionID != nil {
 		dst = appendBytesAVP(dst, AVPSessionID, flagM, 0, a.SessionID)

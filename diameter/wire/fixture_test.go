@@ -10,6 +10,23 @@ import (
 // line is a comment, whitespace and '|' are ignored.
 func unhex(tb testing.TB, s string) []byte {
 	tb.Helper()
+	b, err := parseHex(s)
+	if err != nil {
+		tb.Fatalf("bad fixture: %v", err)
+	}
+	return b
+}
+
+// mustHex is unhex for package-level seeds; it panics on a bad fixture.
+func mustHex(s string) []byte {
+	b, err := parseHex(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func parseHex(s string) ([]byte, error) {
 	var sb strings.Builder
 	for _, line := range strings.Split(s, "\n") {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
@@ -21,11 +38,7 @@ func unhex(tb testing.TB, s string) []byte {
 			}
 		}
 	}
-	b, err := hex.DecodeString(sb.String())
-	if err != nil {
-		tb.Fatalf("bad fixture: %v", err)
-	}
-	return b
+	return hex.DecodeString(sb.String())
 }
 
 // ccrUpdateHex is a CCR-UPDATE with one MSCC, laid out field by field
