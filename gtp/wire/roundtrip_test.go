@@ -7,7 +7,7 @@ import (
 )
 
 // message is what every GTPv2-C message type of this package implements.
-type message interface {
+type codec interface {
 	Decode([]byte) error
 	Append([]byte) ([]byte, error)
 }
@@ -15,8 +15,8 @@ type message interface {
 type fixture struct {
 	name  string
 	raw   []byte
-	want  message        // the decoded value
-	fresh func() message // an empty value of the same type
+	want  codec        // the decoded value
+	fresh func() codec // an empty value of the same type
 }
 
 func fixtures() []fixture {
@@ -50,8 +50,8 @@ func fixtures() []fixture {
 	dbresp2.Bearers[1] = BearerDeleted{EBI: 7, Cause: CauseIE{Value: CauseContextNotFound}}
 
 	return []fixture{
-		{name: "CreateSessionRequest/S5S8", raw: csrBytes, want: &csr, fresh: func() message { return new(CreateSessionRequest) }},
-		{name: "CreateSessionResponse/accepted", raw: csrespBytes, want: &csresp, fresh: func() message { return new(CreateSessionResponse) }},
+		{name: "CreateSessionRequest/S5S8", raw: csrBytes, want: &csr, fresh: func() codec { return new(CreateSessionRequest) }},
+		{name: "CreateSessionResponse/accepted", raw: csrespBytes, want: &csresp, fresh: func() codec { return new(CreateSessionResponse) }},
 		{
 			name: "CreateSessionResponse/rejected",
 			raw: []byte{
@@ -64,7 +64,7 @@ func fixtures() []fixture {
 				Header: Header{Type: MsgCreateSessionResponse, HasTEID: true, TEID: 0xa001, Seq: 0x457, Length: 18},
 				Cause:  CauseIE{Value: CauseMandatoryIEMissing, OffendingIE: IEAPN},
 			},
-			fresh: func() message { return new(CreateSessionResponse) },
+			fresh: func() codec { return new(CreateSessionResponse) },
 		},
 		{
 			name: "CreateSessionResponse/bearer error with flags",
@@ -78,7 +78,7 @@ func fixtures() []fixture {
 				0x49, 0x00, 0x01, 0x00, 0x05,
 				0x02, 0x00, 0x02, 0x00, 0x49, 0x00,
 			},
-			want: func() message {
+			want: func() codec {
 				m := &CreateSessionResponse{
 					Header: Header{Type: MsgCreateSessionResponse, HasTEID: true, TEID: 0xa001, Seq: 0x457, Length: 33},
 					Cause:  CauseIE{Value: CauseMandatoryIEIncorrect, BCE: true, CS: true, OffendingIE: IEBearerQoS},
@@ -86,7 +86,7 @@ func fixtures() []fixture {
 				m.AddBearer(BearerCreated{EBI: 5, Cause: CauseIE{Value: CauseNoResourcesAvailable}})
 				return m
 			}(),
-			fresh: func() message { return new(CreateSessionResponse) },
+			fresh: func() codec { return new(CreateSessionResponse) },
 		},
 		{
 			name: "ModifyBearerRequest/new cell",
@@ -107,7 +107,7 @@ func fixtures() []fixture {
 				0x03, 0x00, 0x01, 0x00, 0x02,
 			},
 			want:  &mbreq,
-			fresh: func() message { return new(ModifyBearerRequest) },
+			fresh: func() codec { return new(ModifyBearerRequest) },
 		},
 		{
 			name: "ModifyBearerResponse/accepted",
@@ -127,10 +127,10 @@ func fixtures() []fixture {
 				0x5e, 0x00, 0x04, 0x00, 0x00, 0x00, 0x30, 0x39,
 			},
 			want:  &mbresp,
-			fresh: func() message { return new(ModifyBearerResponse) },
+			fresh: func() codec { return new(ModifyBearerResponse) },
 		},
-		{name: "DeleteSessionRequest/S5S8", raw: dsreqBytes, want: &dsreq, fresh: func() message { return new(DeleteSessionRequest) }},
-		{name: "DeleteSessionResponse/accepted", raw: dsrespBytes, want: &dsresp, fresh: func() message { return new(DeleteSessionResponse) }},
+		{name: "DeleteSessionRequest/S5S8", raw: dsreqBytes, want: &dsreq, fresh: func() codec { return new(DeleteSessionRequest) }},
+		{name: "DeleteSessionResponse/accepted", raw: dsrespBytes, want: &dsresp, fresh: func() codec { return new(DeleteSessionResponse) }},
 		{
 			name: "DeleteSessionResponse/context not found with recovery",
 			raw: []byte{
@@ -147,7 +147,7 @@ func fixtures() []fixture {
 				HasRecovery: true,
 				Recovery:    9,
 			},
-			fresh: func() message { return new(DeleteSessionResponse) },
+			fresh: func() codec { return new(DeleteSessionResponse) },
 		},
 		{
 			name: "DeleteBearerRequest/whole PDN connection",
@@ -164,7 +164,7 @@ func fixtures() []fixture {
 				LinkedEBI: 5,
 				Cause:     CauseIE{Value: CauseReactivationRequested},
 			},
-			fresh: func() message { return new(DeleteBearerRequest) },
+			fresh: func() codec { return new(DeleteBearerRequest) },
 		},
 		{
 			name: "DeleteBearerRequest/dedicated bearers",
@@ -180,7 +180,7 @@ func fixtures() []fixture {
 				NumEBIs: 2,
 				EBIs:    [MaxBearers]uint8{6, 7},
 			},
-			fresh: func() message { return new(DeleteBearerRequest) },
+			fresh: func() codec { return new(DeleteBearerRequest) },
 		},
 		{
 			name: "DeleteBearerResponse/whole PDN connection",
@@ -197,7 +197,7 @@ func fixtures() []fixture {
 				Cause:     CauseIE{Value: CauseRequestAccepted},
 				LinkedEBI: 5,
 			},
-			fresh: func() message { return new(DeleteBearerResponse) },
+			fresh: func() codec { return new(DeleteBearerResponse) },
 		},
 		{
 			name: "DeleteBearerResponse/per bearer causes",
@@ -212,7 +212,7 @@ func fixtures() []fixture {
 				0x5d, 0x00, 0x0b, 0x00, 0x49, 0x00, 0x01, 0x00, 0x07, 0x02, 0x00, 0x02, 0x00, 0x40, 0x00,
 			},
 			want:  &dbresp2,
-			fresh: func() message { return new(DeleteBearerResponse) },
+			fresh: func() codec { return new(DeleteBearerResponse) },
 		},
 		{
 			name: "EchoRequest",
@@ -223,7 +223,7 @@ func fixtures() []fixture {
 				0x03, 0x00, 0x01, 0x00, 0x07,
 			},
 			want:  &Echo{Header: Header{Type: MsgEchoRequest, Seq: 0x100, Length: 9}, Recovery: 7},
-			fresh: func() message { return new(Echo) },
+			fresh: func() codec { return new(Echo) },
 		},
 		{
 			name: "EchoResponse/with node features",
@@ -237,7 +237,7 @@ func fixtures() []fixture {
 			},
 			want: &Echo{Header: Header{Type: MsgEchoResponse, Seq: 0x100, Length: 14}, Recovery: 3,
 				HasNodeFeatures: true, NodeFeatures: 1},
-			fresh: func() message { return new(Echo) },
+			fresh: func() codec { return new(Echo) },
 		},
 		{
 			name: "CreateSessionRequest/IPv6 and priority",
@@ -264,7 +264,7 @@ func fixtures() []fixture {
 				// Charging Characteristics 0x0800 (normal)
 				0x5f, 0x00, 0x02, 0x00, 0x08, 0x00,
 			},
-			want: func() message {
+			want: func() codec {
 				m := &CreateSessionRequest{
 					Header:                     Header{Type: MsgCreateSessionRequest, HasTEID: true, Seq: 0x7fffff, HasPriority: true, Priority: 3, Length: 128},
 					IMSI:                       MustDigits("00101000000001"),
@@ -279,7 +279,7 @@ func fixtures() []fixture {
 					MBRUplink: 1<<40 - 1, MBRDownlink: 1, GBRUplink: 0x100, GBRDownlink: 0x8000000000}})
 				return m
 			}(),
-			fresh: func() message { return new(CreateSessionRequest) },
+			fresh: func() codec { return new(CreateSessionRequest) },
 		},
 	}
 }
