@@ -1,0 +1,156 @@
+package scenarios
+
+import "github.com/carriersim/carriersim/sim"
+
+// file is the TOML document as written; Load validates it into a Scenario.
+// Field types that parse text are Text wrappers so that every bad value is
+// reported at once. docs/scenarios.md (REFERENCE.md beside this file)
+// documents every key.
+type file struct {
+	Name        string                    `toml:"name"`
+	Description string                    `toml:"description"`
+	Duration    Text[Duration, *Duration] `toml:"duration"`
+	Seed        int64                     `toml:"seed"`
+
+	Carrier    carrierSection     `toml:"carrier"`
+	Clock      clockSection       `toml:"clock"`
+	Population populationSection  `toml:"population"`
+	Plans      []planSection      `toml:"plans"`
+	Rules      rulesSection       `toml:"rules"`
+	Load       []loadSection      `toml:"load"`
+	Events     []eventSection     `toml:"events"`
+	Thresholds []thresholdSection `toml:"thresholds"`
+	Capacity   *capacitySection   `toml:"capacity"`
+}
+
+type carrierSection struct {
+	// Mode is "embedded" (default: our OCS and PGW started in process on
+	// loopback) or "external" (a carrier at the addresses below).
+	Mode             string                    `toml:"mode"`
+	Gy               []string                  `toml:"gy"`
+	GTPC             string                    `toml:"gtpc"`
+	OriginHost       string                    `toml:"origin_host"`
+	OriginRealm      string                    `toml:"origin_realm"`
+	DestinationRealm string                    `toml:"destination_realm"`
+	Connections      int                       `toml:"connections"`
+	Timeout          Text[Duration, *Duration] `toml:"timeout"`
+}
+
+type clockSection struct {
+	Start Text[Time, *Time] `toml:"start"`
+	Speed float64           `toml:"speed"`
+}
+
+type populationSection struct {
+	Count        int                         `toml:"count"`
+	CSV          string                      `toml:"csv"`
+	FirstIMSI    int64                       `toml:"first_imsi"`
+	FirstMSISDN  int64                       `toml:"first_msisdn"`
+	Plans        map[string]float64          `toml:"plans"`
+	Regions      map[string]float64          `toml:"regions"`
+	Balance      Text[sim.Money, *sim.Money] `toml:"balance"`
+	ExpiresIn    Text[Duration, *Duration]   `toml:"expires_in"`
+	ExpirySpread Text[Duration, *Duration]   `toml:"expiry_spread"`
+	Bound        *float64                    `toml:"bound"`
+	Unregistered float64                     `toml:"unregistered"`
+}
+
+type planSection struct {
+	Name         string                          `toml:"name"`
+	Allowance    Text[sim.Bytes, *sim.Bytes]     `toml:"allowance"`
+	Cycle        Text[sim.Cycle, *sim.Cycle]     `toml:"cycle"`
+	Price        Text[sim.Money, *sim.Money]     `toml:"price"`
+	Overage      Text[sim.Overage, *sim.Overage] `toml:"overage"`
+	OveragePerMB Text[sim.Money, *sim.Money]     `toml:"overage_per_mb"`
+	SMS          bool                            `toml:"sms"`
+	Voice        bool                            `toml:"voice"`
+	FinalAction  string                          `toml:"final_action"`
+}
+
+type rulesSection struct {
+	Barred        *[]string                     `toml:"barred"`
+	BarredPolicy  Text[sim.Policy, *sim.Policy] `toml:"barred_policy"`
+	ServicePolicy Text[sim.Policy, *sim.Policy] `toml:"service_policy"`
+	TimeZone      string                        `toml:"time_zone"`
+	Validity      Text[Duration, *Duration]     `toml:"validity"`
+	DefaultGrant  Text[sim.Bytes, *sim.Bytes]   `toml:"default_grant"`
+	MaxGrant      Text[sim.Bytes, *sim.Bytes]   `toml:"max_grant"`
+}
+
+type cohortSection struct {
+	First   int      `toml:"first"`
+	Count   int      `toml:"count"`
+	Plans   []string `toml:"plans"`
+	Regions []string `toml:"regions"`
+}
+
+type loadSection struct {
+	Name      string                                    `toml:"name"`
+	Interface string                                    `toml:"interface"`
+	Start     Text[Duration, *Duration]                 `toml:"start"`
+	Duration  Text[Duration, *Duration]                 `toml:"duration"`
+	Rate      Text[sim.Rate, *sim.Rate]                 `toml:"rate"`
+	RampTo    Text[sim.Rate, *sim.Rate]                 `toml:"ramp_to"`
+	Cohort    *cohortSection                            `toml:"cohort"`
+	Updates   Text[sim.CountDist, *sim.CountDist]       `toml:"updates"`
+	Interval  Text[sim.DurationDist, *sim.DurationDist] `toml:"interval"`
+	Usage     Text[sim.BytesDist, *sim.BytesDist]       `toml:"usage"`
+	Request   Text[sim.Bytes, *sim.Bytes]               `toml:"request"`
+	Roaming   string                                    `toml:"roaming"`
+}
+
+type eventSection struct {
+	Name     string                    `toml:"name"`
+	At       Text[Duration, *Duration] `toml:"at"`
+	Duration Text[Duration, *Duration] `toml:"duration"`
+	Kind     string                    `toml:"kind"`
+	// outage
+	Node string `toml:"node"`
+	Mode string `toml:"mode"`
+	// maintenance
+	Regions []string `toml:"regions"`
+	TACs    []int64  `toml:"tacs"`
+	Cells   []int64  `toml:"cells"`
+	// storm, roam, stop, resume, recharge, reattach
+	Cohort *cohortSection                      `toml:"cohort"`
+	Rate   Text[sim.Rate, *sim.Rate]           `toml:"rate"`
+	Usage  Text[sim.BytesDist, *sim.BytesDist] `toml:"usage"`
+	To     string                              `toml:"to"`
+	Amount Text[sim.Money, *sim.Money]         `toml:"amount"`
+	// clock
+	Advance Text[Duration, *Duration] `toml:"advance"`
+	Set     Text[Time, *Time]         `toml:"set"`
+	// latency, loss
+	Path  string                    `toml:"path"`
+	Delay Text[Duration, *Duration] `toml:"delay"`
+	Loss  Text[Percent, *Percent]   `toml:"loss"`
+}
+
+type thresholdSection struct {
+	Name    string   `toml:"name"`
+	Metric  string   `toml:"metric"`
+	Message string   `toml:"message"`
+	Stat    string   `toml:"stat"`
+	Class   string   `toml:"class"`
+	Code    int64    `toml:"code"`
+	Blame   string   `toml:"blame"`
+	Reason  string   `toml:"reason"`
+	Region  string   `toml:"region"`
+	Event   string   `toml:"event"`
+	During  []string `toml:"during"`
+	Outside []string `toml:"outside"`
+	Op      string   `toml:"op"`
+	Value   any      `toml:"value"`
+	Abort   bool     `toml:"abort"`
+}
+
+type capacitySection struct {
+	Interface string                    `toml:"interface"`
+	From      Text[sim.Rate, *sim.Rate] `toml:"from"`
+	Step      Text[sim.Rate, *sim.Rate] `toml:"step"`
+	Max       Text[sim.Rate, *sim.Rate] `toml:"max"`
+	Hold      Text[Duration, *Duration] `toml:"hold"`
+	P99Bound  Text[Duration, *Duration] `toml:"p99_bound"`
+	ErrorRate Text[Percent, *Percent]   `toml:"error_bound"`
+	Message   string                    `toml:"message"`
+}

@@ -1,0 +1,66 @@
+package scenarios
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestBadScenarioReportsEverything: one load reports every problem, each
+// with file:line, key path, what was wanted and what was found, in line order.
+func TestBadScenarioReportsEverything(t *testing.T) {
+	t.Parallel()
+	_, err := Load("testdata/bad.toml")
+	var ve *ValidationError
+	if !errors.As(err, &ve) || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v, want a ValidationError", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`testdata/bad.toml:1: name: want letters, digits, - and _`,
+		`testdata/bad.toml:2: duration: want a duration such as 30s, 5m, 2h or 3d, got "forever"`,
+		`testdata/bad.toml:7: carrier.gy[0]: want host:port such as 127.0.0.1:3868, got "nowhere"`,
+		`testdata/bad.toml:12: population.colour: unknown key`,
+		`testdata/bad.toml:15: load[0].interface: want gy or gtp, got "x25"`,
+		`testdata/bad.toml:16: load[0].rate: want a rate >= 0 such as "5000/s", got "-5"`,
+		`testdata/bad.toml:17: load[0].usage: want a volume such as 30MB or 1GiB, got "lots"`,
+		`testdata/bad.toml:21: load[1].updates: uniform(a,b) wants a <= b, got "uniform(5,1)"`,
+		`testdata/bad.toml:25: events[0].kind: want one of outage, maintenance`,
+		`testdata/bad.toml:30: events[1].node: want ocs or gateway, got "hlr"`,
+		`testdata/bad.toml:35: thresholds[0].stat: want p50, p90, p99, p999, max or mean, got "p42"`,
+		`testdata/bad.toml:37: thresholds[0].value: want a latency such as "2ms", got fast`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("errors lack\n  %s\ngot:\n%s", want, msg)
+		}
+	}
+	// Sorted by line.
+	last := 0
+	for _, p := range ve.Problems {
+		if p.Line < last {
+			t.Fatalf("problems not sorted by line:\n%s", msg)
+		}
+		last = p.Line
+	}
+}
+
+func TestSyntaxErrorHasLine(t *testing.T) {
+	t.Parallel()
+	_, err := Parse("x.toml", []byte("name = \"a\"\nduration = \n"))
+	if err == nil || !strings.HasPrefix(err.Error(), "x.toml:2:") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestUnknownPlanFromCarrierCore(t *testing.T) {
+	t.Parallel()
+	_, err := Parse("p.toml", []byte(`duration = "10s"
+[population]
+plans = { "gold" = 1 }
+[[load]]
+rate = "10/s"
+`))
+	if err == nil || !strings.Contains(err.Error(), `p.toml:3: population.plans: want names of configured plans, got unknown plan "gold"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
