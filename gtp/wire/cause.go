@@ -228,7 +228,7 @@ func (c *CauseIE) decode(v []byte) bool {
 	c.PCE = v[1]&0x04 != 0
 	c.BCE = v[1]&0x02 != 0
 	c.CS = v[1]&0x01 != 0
-	if len(v) >= 6 {
+	if len(v) >= 6 && v[2] != 0 {
 		c.OffendingIE = IEType(v[2])
 		c.OffendingInstance = v[5] & 0x0f
 	}

@@ -49,13 +49,21 @@ func (m *DeleteBearerRequest) Decode(b []byte) error {
 		case IECause:
 			if ie.Instance == 0 && m.Cause.Value == 0 {
 				var c CauseIE
-				if c.decode(v) {
+				if c.decode(v) && c.Value != 0 {
 					m.Cause = c
 				}
 			}
 		}
 	}
-	return r.Err()
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if m.LinkedEBI == 0 && m.NumEBIs == 0 {
+		// Table 7.2.9.2-1: one of the two conditional IEs says what to
+		// delete.
+		return &Error{Msg: t, Cause: CauseConditionalIEMissing, IE: IEEBI, Reason: "neither Linked EBI nor EPS Bearer IDs"}
+	}
+	return nil
 }
 
 // Append appends the encoded request to b. Header.TEID is the SGW's control

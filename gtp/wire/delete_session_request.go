@@ -39,7 +39,7 @@ func (m *DeleteSessionRequest) Decode(b []byte) error {
 		case IECause:
 			if m.Cause.Value == 0 {
 				var c CauseIE
-				if c.decode(v) {
+				if c.decode(v) && c.Value != 0 {
 					m.Cause = c
 				}
 			}

@@ -35,6 +35,8 @@ var (
 //     Instance name it.
 //   - CauseMandatoryIEIncorrect: a mandatory IE is present but its value
 //     cannot be decoded (§7.7.7, §7.7.8); IE and Instance name it.
+//   - CauseConditionalIEMissing: a Delete Bearer Request names no bearer
+//     (neither Linked EBI nor EPS Bearer IDs).
 //
 // A malformed optional or conditional IE is not an error: it is discarded
 // and decoding goes on, as §7.7.8 prescribes. RejectCause turns an Error into

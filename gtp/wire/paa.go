@@ -36,13 +36,13 @@ func (p *PAA) decode(v []byte) bool {
 		}
 		p.IPv4 = netip.AddrFrom4([4]byte(v[:4]))
 	case PDNTypeIPv6:
-		if len(v) < 17 {
+		if len(v) < 17 || v[0] > 128 {
 			return false
 		}
 		p.IPv6PrefixLen = v[0]
 		p.IPv6 = netip.AddrFrom16([16]byte(v[1:17]))
 	case PDNTypeIPv4v6:
-		if len(v) < 21 {
+		if len(v) < 21 || v[0] > 128 {
 			return false
 		}
 		p.IPv6PrefixLen = v[0]
