@@ -284,6 +284,16 @@ func fixtures() []fixture {
 	}
 }
 
+// fixtureRaw returns the bytes of the fixture with the given name.
+func fixtureRaw(name string) []byte {
+	for _, f := range fixtures() {
+		if f.name == name {
+			return f.raw
+		}
+	}
+	panic("no fixture " + name)
+}
+
 func TestFixtureRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, f := range fixtures() {
