@@ -43,7 +43,7 @@ const (
 // fill Version, Length, Code, AppID and the R, P and E flags themselves and
 // take only HopByHop, EndToEnd and the T flag from the Header they are given.
 type Header struct {
-	Version  uint8        // always 1 once decoded
+	Version  uint8        // 1 in every message a decoder accepts
 	Length   uint32       // Message Length: header and AVPs, in bytes (24 bits)
 	Flags    CommandFlags // R, P, E, T
 	Code     uint32       // Command Code (24 bits)
