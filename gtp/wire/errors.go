@@ -54,7 +54,11 @@ type Error struct {
 
 // Error formats e as "wire: <message>: <cause>: <IE> (type n, instance i): <reason>".
 func (e *Error) Error() string {
-	s := "wire: " + e.Msg.String() + ": " + e.Cause.String()
+	s := "wire: "
+	if e.Msg != 0 {
+		s += e.Msg.String() + ": "
+	}
+	s += e.Cause.String()
 	if e.IE != 0 {
 		s += ": "
 		if e.InBearerContext {

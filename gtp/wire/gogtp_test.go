@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wmnsk/go-gtp/gtpv2"
 	"github.com/wmnsk/go-gtp/gtpv2/ie"
 	"github.com/wmnsk/go-gtp/gtpv2/message"
 	"github.com/wmnsk/go-gtp/utils"
@@ -83,7 +84,23 @@ func gULI(u ULI) *ie.IE {
 		mcc, mnc := mccmnc(u.LAI.PLMN)
 		lai = ie.NewLAI(mcc, mnc, u.LAI.LAC)
 	}
-	return ie.NewUserLocationInformationStruct(cgi, sai, rai, tai, ecgi, lai, nil, nil)
+	var (
+		menbi  *ie.MENBI
+		emenbi *ie.EMENBI
+	)
+	if u.Has(ULIMacroENB) {
+		mcc, mnc := mccmnc(u.MacroENB.PLMN)
+		menbi = ie.NewMENBI(mcc, mnc, u.MacroENB.ID)
+	}
+	if u.Has(ULIExtMacroENB) {
+		mcc, mnc := mccmnc(u.ExtMacroENB.PLMN)
+		id := u.ExtMacroENB.ID
+		if u.ExtMacroENB.SMeNB {
+			id |= 0x800000
+		}
+		emenbi = ie.NewEMENBI(mcc, mnc, id)
+	}
+	return ie.NewUserLocationInformationStruct(cgi, sai, rai, tai, ecgi, lai, menbi, emenbi)
 }
 
 func gPAA(p PAA) *ie.IE {
@@ -1068,5 +1085,71 @@ func TestWeDecodeGoGTP(t *testing.T) {
 				t.Errorf("ours vs go-gtp:\n got %+v\nwant %+v", got, want)
 			}
 		})
+	}
+}
+
+// TestConstantsMatchGoGTP checks cause values, IE types and enumerations
+// against go-gtp's tables, an independent transcription of TS 29.274.
+func TestConstantsMatchGoGTP(t *testing.T) {
+	t.Parallel()
+	pairs := []struct {
+		name      string
+		ours, gtp uint8
+	}{
+		{"LocalDetach", uint8(CauseLocalDetach), gtpv2.CauseLocalDetach},
+		{"ReactivationRequested", uint8(CauseReactivationRequested), gtpv2.CauseReactivationRequested},
+		{"RequestAccepted", uint8(CauseRequestAccepted), gtpv2.CauseRequestAccepted},
+		{"RequestAcceptedPartially", uint8(CauseRequestAcceptedPartially), gtpv2.CauseRequestAcceptedPartially},
+		{"ContextNotFound", uint8(CauseContextNotFound), gtpv2.CauseContextNotFound},
+		{"InvalidMessageFormat", uint8(CauseInvalidMessageFormat), gtpv2.CauseInvalidMessageFormat},
+		{"VersionNotSupportedByNextPeer", uint8(CauseVersionNotSupportedByNextPeer), gtpv2.CauseVersionNotSupportedByNextPeer},
+		{"InvalidLength", uint8(CauseInvalidLength), gtpv2.CauseInvalidLength},
+		{"ServiceNotSupported", uint8(CauseServiceNotSupported), gtpv2.CauseServiceNotSupported},
+		{"MandatoryIEIncorrect", uint8(CauseMandatoryIEIncorrect), gtpv2.CauseMandatoryIEIncorrect},
+		{"MandatoryIEMissing", uint8(CauseMandatoryIEMissing), gtpv2.CauseMandatoryIEMissing},
+		{"SystemFailure", uint8(CauseSystemFailure), gtpv2.CauseSystemFailure},
+		{"NoResourcesAvailable", uint8(CauseNoResourcesAvailable), gtpv2.CauseNoResourcesAvailable},
+		{"MissingOrUnknownAPN", uint8(CauseMissingOrUnknownAPN), gtpv2.CauseMissingOrUnknownAPN},
+		{"DeniedInRAT", uint8(CauseDeniedInRAT), gtpv2.CauseDeniedInRAT},
+		{"PreferredPDNTypeNotSupported", uint8(CausePreferredPDNTypeNotSupported), gtpv2.CausePreferredPDNTypeNotSupported},
+		{"AllDynamicAddressesOccupied", uint8(CauseAllDynamicAddressesOccupied), gtpv2.CauseAllDynamicAddressesAreOccupied},
+		{"UENotResponding", uint8(CauseUENotResponding), gtpv2.CauseUENotResponding},
+		{"ServiceDenied", uint8(CauseServiceDenied), gtpv2.CauseServiceDenied},
+		{"NoMemoryAvailable", uint8(CauseNoMemoryAvailable), gtpv2.CauseNoMemoryAvailable},
+		{"UserAuthenticationFailed", uint8(CauseUserAuthenticationFailed), gtpv2.CauseUserAuthenticationFailed},
+		{"APNAccessDeniedNoSubscription", uint8(CauseAPNAccessDeniedNoSubscription), gtpv2.CauseAPNAccessDeniedNoSubscription},
+		{"RequestRejected", uint8(CauseRequestRejected), gtpv2.CauseRequestRejectedReasonNotSpecified},
+		{"IMSIIMEINotKnown", uint8(CauseIMSIIMEINotKnown), gtpv2.CauseIMSIIMEINotKnown},
+		{"RemotePeerNotResponding", uint8(CauseRemotePeerNotResponding), gtpv2.CauseRemotePeerNotResponding},
+		{"ConditionalIEMissing", uint8(CauseConditionalIEMissing), gtpv2.CauseConditionalIEMissing},
+		{"TemporarilyRejectedDueToHandover", uint8(CauseTemporarilyRejectedDueToHandover), gtpv2.CauseTemporarilyRejectedDueToHandoverTAURAUProcedureInProgress},
+		{"APNCongestion", uint8(CauseAPNCongestion), gtpv2.CauseAPNCongestion},
+		{"GTPCEntityCongestion", uint8(CauseGTPCEntityCongestion), gtpv2.CauseGTPCEntityCongestion},
+		{"UENotAuthorisedByOCSOrAAA", uint8(CauseUENotAuthorisedByOCSOrAAA), gtpv2.CauseUENotAuthorisedByOCSOrExternalAAAServer},
+		{"S1UPathFailure", uint8(CauseS1UPathFailure), gtpv2.CauseS1UPathFailure},
+		{"IE IMSI", uint8(IEIMSI), ie.IMSI},
+		{"IE APN", uint8(IEAPN), ie.AccessPointName},
+		{"IE BearerContext", uint8(IEBearerContext), ie.BearerContext},
+		{"IE ChargingCharacteristics", uint8(IEChargingCharacteristics), ie.ChargingCharacteristics},
+		{"IE APNRestriction", uint8(IEAPNRestriction), ie.APNRestriction},
+		{"IE SelectionMode", uint8(IESelectionMode), ie.SelectionMode},
+		{"IE NodeFeatures", uint8(IENodeFeatures), ie.NodeFeatures},
+		{"IE EPCO", uint8(IEEPCO), ie.ExtendedProtocolConfigurationOptions},
+		{"IfS5S8SGWGTPC", uint8(IfS5S8SGWGTPC), gtpv2.IFTypeS5S8SGWGTPC},
+		{"IfS5S8PGWGTPU", uint8(IfS5S8PGWGTPU), gtpv2.IFTypeS5S8PGWGTPU},
+		{"IfS11MMEGTPC", uint8(IfS11MMEGTPC), gtpv2.IFTypeS11MMEGTPC},
+		{"IfS11SGWGTPU", uint8(IfS11SGWGTPU), gtpv2.IFTypeS11SGWGTPU},
+		{"RATEUTRANNBIoT", uint8(RATEUTRANNBIoT), gtpv2.RATTypeEUTRANNBIoT},
+		{"RATLTEM", uint8(RATLTEM), gtpv2.RATTypeLTEM},
+		{"PDNTypeNonIP", uint8(PDNTypeNonIP), gtpv2.PDNTypeNonIP},
+		{"MsgDeleteBearerRequest", uint8(MsgDeleteBearerRequest), message.MsgTypeDeleteBearerRequest},
+		{"MsgVersionNotSupported", uint8(MsgVersionNotSupported), message.MsgTypeVersionNotSupportedIndication},
+		{"MsgReleaseAccessBearersRequest", uint8(MsgReleaseAccessBearersRequest), message.MsgTypeReleaseAccessBearersRequest},
+		{"MsgDownlinkDataNotification", uint8(MsgDownlinkDataNotification), message.MsgTypeDownlinkDataNotification},
+	}
+	for _, p := range pairs {
+		if p.ours != p.gtp {
+			t.Errorf("%s: ours %d, go-gtp %d", p.name, p.ours, p.gtp)
+		}
 	}
 }

@@ -130,6 +130,54 @@ func fixtures() []fixture {
 			fresh: func() codec { return new(ModifyBearerResponse) },
 		},
 		{name: "DeleteSessionRequest/S5S8", raw: dsreqBytes, want: &dsreq, fresh: func() codec { return new(DeleteSessionRequest) }},
+		{
+			name: "DeleteSessionRequest/every ULI part, dual-stack F-TEID",
+			raw: []byte{
+				// Header: T=1, type 36, length 108, TEID 0xc001, seq 0x000458
+				0x48, 0x24, 0x00, 0x6c, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x04, 0x58, 0x00,
+				// Cause: ISR deactivation (5)
+				0x02, 0x00, 0x02, 0x00, 0x05, 0x00,
+				// Linked EBI 5
+				0x49, 0x00, 0x01, 0x00, 0x05,
+				// ULI (51 octets): flags EMeNBI|MeNBI|LAI|ECGI|TAI|RAI|SAI|CGI
+				0x56, 0x00, 0x33, 0x00, 0xff,
+				0x64, 0xf0, 0x00, 0x11, 0x11, 0x22, 0x22, // CGI: 460-00, LAC 0x1111, CI 0x2222
+				0x64, 0xf0, 0x00, 0x11, 0x11, 0x33, 0x33, // SAI: LAC 0x1111, SAC 0x3333
+				0x64, 0xf0, 0x00, 0x11, 0x11, 0xff, 0x44, // RAI: LAC 0x1111, RAC 0x44 (octet 11 all ones)
+				0x64, 0xf0, 0x00, 0x55, 0x55, // TAI: TAC 0x5555
+				0x64, 0xf0, 0x00, 0x06, 0x66, 0x66, 0x66, // ECGI: ECI 0x6666666
+				0x64, 0xf0, 0x00, 0x11, 0x11, // LAI: LAC 0x1111
+				0x64, 0xf0, 0x00, 0x01, 0x11, 0x11, // Macro eNodeB ID 0x11111
+				0x64, 0xf0, 0x00, 0x91, 0x11, 0x11, // Extended Macro eNodeB ID: SMeNB, 0x111111
+				// Indication: OI
+				0x4d, 0x00, 0x01, 0x00, 0x08,
+				// Sender F-TEID: V4|V6, S5/S8 SGW GTP-C, TEID 0xa001, 10.10.0.1, 2001:db8::1
+				0x57, 0x00, 0x19, 0x00, 0xc6, 0x00, 0x00, 0xa0, 0x01, 0x0a, 0x0a, 0x00, 0x01,
+				0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+			},
+			want: func() codec {
+				m := &DeleteSessionRequest{
+					Header:    Header{Type: MsgDeleteSessionRequest, HasTEID: true, TEID: 0xc001, Seq: 0x458, Length: 108},
+					Cause:     CauseIE{Value: CauseISRDeactivation},
+					LinkedEBI: 5,
+					SenderFTEID: FTEID{Interface: IfS5S8SGWGTPC, TEID: 0xa001, IPv4: sgwC,
+						IPv6: mustAddr("2001:db8::1")},
+				}
+				u := &m.ULI
+				u.Flags = 0xff
+				u.CGI.PLMN, u.CGI.LAC, u.CGI.CI = plmn, 0x1111, 0x2222
+				u.SAI.PLMN, u.SAI.LAC, u.SAI.SAC = plmn, 0x1111, 0x3333
+				u.RAI.PLMN, u.RAI.LAC, u.RAI.RAC = plmn, 0x1111, 0xff44
+				u.TAI = TAI{PLMN: plmn, TAC: 0x5555}
+				u.ECGI = ECGI{PLMN: plmn, ECI: 0x6666666}
+				u.LAI.PLMN, u.LAI.LAC = plmn, 0x1111
+				u.MacroENB.PLMN, u.MacroENB.ID = plmn, 0x11111
+				u.ExtMacroENB.PLMN, u.ExtMacroENB.ID, u.ExtMacroENB.SMeNB = plmn, 0x111111, true
+				m.Indication.Set(IndOI)
+				return m
+			}(),
+			fresh: func() codec { return new(DeleteSessionRequest) },
+		},
 		{name: "DeleteSessionResponse/accepted", raw: dsrespBytes, want: &dsresp, fresh: func() codec { return new(DeleteSessionResponse) }},
 		{
 			name: "DeleteSessionResponse/context not found with recovery",
