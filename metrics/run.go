@@ -65,7 +65,17 @@ type Run struct {
 	tickMu  sync.Mutex
 	series  []Second
 	lastSec int
-	total   [MaxMessages][numClasses]*Hist
+	label   string
+	// Totals are kept per label (the set of timeline events in force), so
+	// thresholds can be judged "during an outage" or "outside maintenance"
+	// exactly, from merged histograms rather than per-second percentiles.
+	totals map[string]*labelTotals
+}
+
+type labelTotals struct {
+	lat    [MaxMessages][numClasses]*Hist
+	counts map[countKey]uint64
+	late   [MaxMessages]uint64
 }
 
 type runShard struct {
@@ -85,7 +95,7 @@ type countKey struct {
 
 // NewRun returns a Run starting at start with workers shards.
 func NewRun(start time.Time, workers int) *Run {
-	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1}
+	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1, totals: map[string]*labelTotals{}}
 	for i := range r.shards {
 		r.shards[i].counts = map[countKey]uint64{}
 	}
@@ -170,12 +180,26 @@ type Second struct {
 	Classes map[string]uint64     `json:"classes"` // "timeout" -> count
 }
 
+// SetLabel closes the interval ending now (as Tick) and attributes what is
+// observed from now on to label, until the next SetLabel. A runner labels
+// each stretch of a run with the timeline events in force.
+func (r *Run) SetLabel(now time.Time, label string) {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	r.tickLocked(now)
+	r.label = label
+}
+
 // Tick closes the interval ending now and appends it to the time series as
 // the second it falls in. Call it about once a second; intervals that fall
 // in the same second merge.
 func (r *Run) Tick(now time.Time) {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
+	r.tickLocked(now)
+}
+
+func (r *Run) tickLocked(now time.Time) {
 	sec := int(now.Sub(r.start) / time.Second)
 	if sec < 0 {
 		sec = 0
@@ -214,7 +238,16 @@ func (r *Run) Tick(now time.Time) {
 			Blame: map[string]uint64{}, Classes: map[string]uint64{}})
 		s = &r.series[len(r.series)-1]
 	}
+	tot := r.totals[r.label]
+	if tot == nil {
+		tot = &labelTotals{counts: map[countKey]uint64{}}
+		r.totals[r.label] = tot
+	}
+	for k, v := range counts {
+		tot.counts[k] += v
+	}
 	for m := range lat {
+		tot.late[m] += late[m]
 		all := NewHist()
 		any := false
 		for c, h := range lat[m] {
@@ -223,10 +256,10 @@ func (r *Run) Tick(now time.Time) {
 			}
 			any = true
 			all.Merge(h)
-			if r.total[m][c] == nil {
-				r.total[m][c] = NewHist()
+			if tot.lat[m][c] == nil {
+				tot.lat[m][c] = NewHist()
 			}
-			r.total[m][c].Merge(h)
+			tot.lat[m][c].Merge(h)
 		}
 		if !any && late[m] == 0 {
 			continue
@@ -272,37 +305,107 @@ func (r *Run) Series() []Second {
 	return append([]Second(nil), r.series...)
 }
 
+// AllLabels keeps every label.
+func AllLabels(string) bool { return true }
+
 // Latencies returns, per message type, the histogram of every answered or
 // timed-out request so far (all classes merged), as of the last Tick.
 func (r *Run) Latencies() map[string]*Hist {
-	r.tickMu.Lock()
-	defer r.tickMu.Unlock()
 	out := map[string]*Hist{}
-	for m := range r.total {
-		for _, h := range r.total[m] {
-			if h == nil {
-				continue
-			}
-			name := r.Name(MsgID(m))
-			if out[name] == nil {
-				out[name] = NewHist()
-			}
-			out[name].Merge(h)
+	for m := 0; m < MaxMessages; m++ {
+		name := r.Name(MsgID(m))
+		if name == "" {
+			continue
+		}
+		if h := r.LatencyWhere(name, nil, AllLabels); h.Count() > 0 {
+			out[name] = h
 		}
 	}
 	return out
 }
 
-// LatenciesByClass returns the histogram of one message type and class.
-func (r *Run) LatenciesByClass(msg string, c Class) *Hist {
+// LatencyWhere merges the histograms of message msg, of the given classes
+// (nil: all), over the labels keep accepts.
+func (r *Run) LatencyWhere(msg string, classes []Class, keep func(label string) bool) *Hist {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
-	for m := range r.total {
-		if r.Name(MsgID(m)) == msg && r.total[m][c] != nil {
-			return r.total[m][c].Clone()
+	out := NewHist()
+	for label, tot := range r.totals {
+		if !keep(label) {
+			continue
+		}
+		for m := range tot.lat {
+			if r.Name(MsgID(m)) != msg {
+				continue
+			}
+			for c, h := range tot.lat[m] {
+				if h == nil || (classes != nil && !slicesContains(classes, Class(c))) {
+					continue
+				}
+				out.Merge(h)
+			}
 		}
 	}
-	return NewHist()
+	return out
+}
+
+func slicesContains(cs []Class, c Class) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Filter selects answers for CountWhere; empty fields match anything.
+type Filter struct {
+	Message string
+	Class   string
+	Code    uint32
+	Blame   string
+}
+
+// CountWhere counts answers matching f over the labels keep accepts.
+func (r *Run) CountWhere(f Filter, keep func(label string) bool) uint64 {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	var n uint64
+	for label, tot := range r.totals {
+		if !keep(label) {
+			continue
+		}
+		for k, v := range tot.counts {
+			if (f.Message == "" || r.Name(k.msg) == f.Message) && (f.Class == "" || k.class.String() == f.Class) &&
+				(f.Code == 0 || (k.code == f.Code && k.class != ClassTimeout)) && (f.Blame == "" || k.blame == f.Blame) {
+				n += v
+			}
+		}
+	}
+	return n
+}
+
+// LateWhere counts late sends of msg ("" for all) over the labels kept.
+func (r *Run) LateWhere(msg string, keep func(label string) bool) uint64 {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	var n uint64
+	for label, tot := range r.totals {
+		if !keep(label) {
+			continue
+		}
+		for m, v := range tot.late {
+			if msg == "" || r.Name(MsgID(m)) == msg {
+				n += v
+			}
+		}
+	}
+	return n
+}
+
+// LatenciesByClass returns the histogram of one message type and class.
+func (r *Run) LatenciesByClass(msg string, c Class) *Hist {
+	return r.LatencyWhere(msg, []Class{c}, AllLabels)
 }
 
 // Totals sums the time series: counts by "MSG:code", by blame, by class,

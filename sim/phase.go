@@ -97,9 +97,12 @@ type Devices struct {
 	cur atomic.Pointer[[]deviceOverride]
 }
 
+// deviceOverride is one event's change; the latest matching one wins.
 type deviceOverride struct {
 	co     *CohortSet
-	region RegionID // NoRegion: location unchanged
+	moves  bool     // changes the location: to region, or home when region is NoRegion
+	region RegionID //
+	swaps  bool     // changes the device: swapped or back in its own
 	swap   bool
 }
 
@@ -119,11 +122,21 @@ func (d *Devices) push(o deviceOverride) {
 }
 
 // Roam moves a cohort's devices into region to (the latest move wins).
-func (d *Devices) Roam(co *CohortSet, to RegionID) { d.push(deviceOverride{co: co, region: to}) }
+func (d *Devices) Roam(co *CohortSet, to RegionID) {
+	d.push(deviceOverride{co: co, moves: true, region: to})
+}
+
+// Return brings a cohort's devices back to their home regions.
+func (d *Devices) Return(co *CohortSet) {
+	d.push(deviceOverride{co: co, moves: true, region: NoRegion})
+}
 
 // Swap moves a cohort's cards into other devices (a device swap): their
 // requests carry an IMEI other than the bound one.
-func (d *Devices) Swap(co *CohortSet) { d.push(deviceOverride{co: co, region: NoRegion, swap: true}) }
+func (d *Devices) Swap(co *CohortSet) { d.push(deviceOverride{co: co, swaps: true, swap: true}) }
+
+// Unswap puts a cohort's cards back into their own devices.
+func (d *Devices) Unswap(co *CohortSet) { d.push(deviceOverride{co: co, swaps: true}) }
 
 // Reset sends every device home into its own device.
 func (d *Devices) Reset() {
@@ -136,7 +149,10 @@ func (d *Devices) Reset() {
 func (d *Devices) Location(i uint32) Location {
 	list := *d.cur.Load()
 	for k := len(list) - 1; k >= 0; k-- {
-		if o := &list[k]; o.region != NoRegion && o.co.Contains(i) {
+		if o := &list[k]; o.moves && o.co.Contains(i) {
+			if o.region == NoRegion {
+				break
+			}
 			return d.c.regions.anchor(o.region, i)
 		}
 	}
@@ -148,7 +164,10 @@ func (d *Devices) IMEI(i uint32) uint64 {
 	body := d.c.deviceIMEIFast(i)
 	list := *d.cur.Load()
 	for k := len(list) - 1; k >= 0; k-- {
-		if o := &list[k]; o.swap && o.co.Contains(i) {
+		if o := &list[k]; o.swaps && o.co.Contains(i) {
+			if !o.swap {
+				break
+			}
 			// Another device of the same model: a different serial number.
 			return body/1_000_000*1_000_000 + (body%1_000_000+500_000)%1_000_000
 		}

@@ -75,6 +75,12 @@ func TestDevicesRoamAndSwap(t *testing.T) {
 	if dec.Reason != ReasonIMEIMismatch || dec.Blame != BlameDevice {
 		t.Fatalf("swapped device: %s/%s", dec.Reason, dec.Blame)
 	}
+	d.Return(co)
+	d.Unswap(co)
+	if d.Location(12) != home || d.IMEI(12) != c.Identity(12).DeviceIMEI {
+		t.Fatal("return/unswap")
+	}
+	d.Roam(co, xj)
 	d.Reset()
 	if d.Location(12) != home || d.IMEI(12) != c.Identity(12).DeviceIMEI {
 		t.Fatal("reset")
