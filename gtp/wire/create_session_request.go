@@ -10,9 +10,12 @@ const MaxBearers = 11
 // S11, to open a PDN connection. It holds the IEs a gateway acts on; other
 // IEs are skipped on decode.
 //
-// Presence: Mandatory IEs are always encoded. An optional or conditional IE
+// Presence: mandatory IEs are always encoded. An optional or conditional IE
 // is absent when its field is the zero value, except where a Has field
-// says so, because zero is a meaningful value for it.
+// governs it because zero is a meaningful value (Recovery, Selection Mode).
+// Append refuses a half-set value rather than leave its IE out: Digits with
+// a Value but no N, an F-TEID without an address, ULI fields without Flags,
+// a value whose Has flag is clear, a bearer context past NumBearers.
 //
 // Decode fills the value from a received message; no field aliases the
 // message except PCO. Append encodes it. A CreateSessionRequest may be
@@ -348,59 +351,43 @@ func (m *CreateSessionRequest) Append(b []byte) ([]byte, error) {
 }
 
 func (m *CreateSessionRequest) check() error {
-	const t = MsgCreateSessionRequest
-	bad := func(field, reason string) error { return &EncodeError{Msg: t, Field: field, Reason: reason} }
-	switch {
-	case m.IMSI.N != 0 && !m.IMSI.Valid():
-		return bad("IMSI", "invalid digits")
-	case m.MSISDN.N != 0 && !m.MSISDN.Valid():
-		return bad("MSISDN", "invalid digits")
-	case m.MEI.N != 0 && !m.MEI.Valid():
-		return bad("MEI", "invalid digits")
-	case m.ServingNetwork.MNCLen != 0 && !m.ServingNetwork.Valid():
-		return bad("ServingNetwork", "invalid PLMN")
-	case m.HasSelectionMode && m.SelectionMode > 3:
-		return bad("SelectionMode", "exceeds 2 bits")
-	case m.PDNType > PDNTypeEthernet:
-		return bad("PDNType", "unknown PDN type")
-	case !m.APN.valid():
-		return bad("APN", "missing or invalid")
-	case len(m.PCO) > 0xffff:
-		return bad("PCO", "longer than 65535 octets")
-	case m.NumBearers == 0 || m.NumBearers > MaxBearers:
-		return bad("NumBearers", "need 1 to MaxBearers bearer contexts")
+	c := newChecker(MsgCreateSessionRequest)
+	c.digits("IMSI", m.IMSI)
+	c.digits("MSISDN", m.MSISDN)
+	c.digits("MEI", m.MEI)
+	c.uli("ULI", &m.ULI)
+	c.plmn("ServingNetwork", m.ServingNetwork)
+	c.indication("Indication", &m.Indication)
+	c.fteid("SenderFTEID", &m.SenderFTEID, true)
+	c.fteid("PGWFTEID", &m.PGWFTEID, false)
+	if !m.APN.valid() {
+		c.fail("APN", "missing or invalid")
 	}
-	if r := m.ULI.check(); r != "" {
-		return bad("ULI", r)
+	c.has("SelectionMode", m.HasSelectionMode, m.SelectionMode != 0)
+	if m.SelectionMode > 3 {
+		c.fail("SelectionMode", "exceeds 2 bits")
 	}
-	if r := m.Indication.check(); r != "" {
-		return bad("Indication", r)
+	if m.PDNType > PDNTypeEthernet {
+		c.fail("PDNType", "unknown PDN type")
 	}
-	if r := m.SenderFTEID.check(); r != "" {
-		return bad("SenderFTEID", r)
+	c.paa("PAA", &m.PAA)
+	c.has("APNRestriction", m.HasAPNRestriction, m.APNRestriction != 0)
+	c.has("AMBR", m.HasAMBR, m.AMBR != (AMBR{}))
+	c.pco("PCO", m.PCO)
+	if m.NumBearers == 0 {
+		c.fail("NumBearers", "need 1 to MaxBearers bearer contexts")
 	}
-	if r := m.PGWFTEID.check(); r != "" && !m.PGWFTEID.IsZero() {
-		return bad("PGWFTEID", r)
-	}
-	if m.PAA.Type != 0 {
-		if r := m.PAA.check(); r != "" {
-			return bad("PAA", r)
-		}
-	}
+	bearersCheck(&c, m.NumBearers, &m.Bearers)
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
-		if bc.EBI == 0 || bc.EBI > 15 {
-			return bad(bearerField(i, "EBI"), "EPS bearer ID must be 1 to 15")
-		}
-		if r := bc.QoS.check(); r != "" {
-			return bad(bearerField(i, "QoS"), r)
-		}
-		if r := bc.S5S8USGW.check(); r != "" && !bc.S5S8USGW.IsZero() {
-			return bad(bearerField(i, "S5S8USGW"), r)
-		}
-		if r := bc.S1UENB.check(); r != "" && !bc.S1UENB.IsZero() {
-			return bad(bearerField(i, "S1UENB"), r)
-		}
+		c.bearer = i
+		c.ebi("EBI", bc.EBI, true)
+		c.qos("QoS", &bc.QoS)
+		c.fteid("S5S8USGW", &bc.S5S8USGW, false)
+		c.fteid("S1UENB", &bc.S1UENB, false)
 	}
-	return nil
+	c.bearer = -1
+	c.has("Recovery", m.HasRecovery, m.Recovery != 0)
+	c.has("ChargingCharacteristics", m.HasChargingCharacteristics, m.ChargingCharacteristics != 0)
+	return c.err
 }

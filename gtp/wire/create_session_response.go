@@ -253,47 +253,27 @@ func (m *CreateSessionResponse) Append(b []byte) ([]byte, error) {
 }
 
 func (m *CreateSessionResponse) check() error {
-	const t = MsgCreateSessionResponse
-	bad := func(field, reason string) error { return &EncodeError{Msg: t, Field: field, Reason: reason} }
-	if r := m.Cause.check(); r != "" {
-		return bad("Cause", r)
-	}
-	if r := m.SenderFTEID.check(); r != "" && !m.SenderFTEID.IsZero() {
-		return bad("SenderFTEID", r)
-	}
-	if r := m.PGWFTEID.check(); r != "" && !m.PGWFTEID.IsZero() {
-		return bad("PGWFTEID", r)
-	}
-	if m.PAA.Type != 0 {
-		if r := m.PAA.check(); r != "" {
-			return bad("PAA", r)
-		}
-	}
-	if len(m.PCO) > 0xffff {
-		return bad("PCO", "longer than 65535 octets")
-	}
-	if m.NumBearers > MaxBearers {
-		return bad("NumBearers", "exceeds MaxBearers")
-	}
+	c := newChecker(MsgCreateSessionResponse)
+	c.cause("Cause", &m.Cause, true)
+	c.fteid("SenderFTEID", &m.SenderFTEID, false)
+	c.fteid("PGWFTEID", &m.PGWFTEID, false)
+	c.paa("PAA", &m.PAA)
+	c.has("APNRestriction", m.HasAPNRestriction, m.APNRestriction != 0)
+	c.has("AMBR", m.HasAMBR, m.AMBR != (AMBR{}))
+	c.pco("PCO", m.PCO)
+	bearersCheck(&c, m.NumBearers, &m.Bearers)
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
-		if bc.EBI == 0 || bc.EBI > 15 {
-			return bad(bearerField(i, "EBI"), "EPS bearer ID must be 1 to 15")
-		}
-		if r := bc.Cause.check(); r != "" {
-			return bad(bearerField(i, "Cause"), r)
-		}
-		if r := bc.S5S8UPGW.check(); r != "" && !bc.S5S8UPGW.IsZero() {
-			return bad(bearerField(i, "S5S8UPGW"), r)
-		}
-		if r := bc.S1USGW.check(); r != "" && !bc.S1USGW.IsZero() {
-			return bad(bearerField(i, "S1USGW"), r)
-		}
-		if bc.HasQoS {
-			if r := bc.QoS.check(); r != "" {
-				return bad(bearerField(i, "QoS"), r)
-			}
-		}
+		c.bearer = i
+		c.ebi("EBI", bc.EBI, true)
+		c.cause("Cause", &bc.Cause, true)
+		c.fteid("S5S8UPGW", &bc.S5S8UPGW, false)
+		c.fteid("S1USGW", &bc.S1USGW, false)
+		c.has("QoS", bc.HasQoS, bc.QoS != (BearerQoS{}))
+		c.qos("QoS", &bc.QoS)
+		c.has("ChargingID", bc.HasChargingID, bc.ChargingID != 0)
 	}
-	return nil
+	c.bearer = -1
+	c.has("Recovery", m.HasRecovery, m.Recovery != 0)
+	return c.err
 }

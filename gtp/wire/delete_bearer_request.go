@@ -71,24 +71,25 @@ func (m *DeleteBearerRequest) Decode(b []byte) error {
 // returned unchanged.
 func (m *DeleteBearerRequest) Append(b []byte) ([]byte, error) {
 	const t = MsgDeleteBearerRequest
-	bad := func(field, reason string) error { return &EncodeError{Msg: t, Field: field, Reason: reason} }
+	c := newChecker(t)
+	c.ebi("LinkedEBI", m.LinkedEBI, false)
 	switch {
-	case m.LinkedEBI > 15:
-		return b, bad("LinkedEBI", "exceeds 4 bits")
 	case m.NumEBIs > MaxBearers:
-		return b, bad("NumEBIs", "exceeds MaxBearers")
+		c.fail("NumEBIs", "exceeds MaxBearers")
 	case m.LinkedEBI == 0 && m.NumEBIs == 0:
-		return b, bad("LinkedEBI", "neither LinkedEBI nor EBIs set")
+		c.fail("LinkedEBI", "neither LinkedEBI nor EBIs set")
 	}
-	for i, e := range m.EBIs[:m.NumEBIs] {
-		if e == 0 || e > 15 {
-			return b, bad("EBIs["+itoa(i)+"]", "EPS bearer ID must be 1 to 15")
+	for i, e := range m.EBIs {
+		switch {
+		case i < int(m.NumEBIs) && (e == 0 || e > 15):
+			c.fail("EBIs["+itoa(i)+"]", "EPS bearer ID must be 1 to 15")
+		case i >= int(m.NumEBIs) && e != 0:
+			c.fail("EBIs["+itoa(i)+"]", "set past NumEBIs")
 		}
 	}
-	if m.Cause.Value != 0 {
-		if r := m.Cause.check(); r != "" {
-			return b, bad("Cause", r)
-		}
+	c.cause("Cause", &m.Cause, false)
+	if c.err != nil {
+		return b, c.err
 	}
 	orig := b
 	b, start, err := appendHeader(b, &m.Header, t)
@@ -98,7 +99,7 @@ func (m *DeleteBearerRequest) Append(b []byte) ([]byte, error) {
 	if m.LinkedEBI != 0 {
 		b = appendU8IE(b, IEEBI, 0, m.LinkedEBI)
 	}
-	for _, e := range m.EBIs[:m.NumEBIs] {
+	for _, e := range m.EBIs[:min(int(m.NumEBIs), MaxBearers)] {
 		b = appendU8IE(b, IEEBI, 1, e)
 	}
 	if m.Cause.Value != 0 {

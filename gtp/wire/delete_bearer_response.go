@@ -121,24 +121,20 @@ func (bc *BearerDeleted) decode(v []byte) error {
 // unchanged.
 func (m *DeleteBearerResponse) Append(b []byte) ([]byte, error) {
 	const t = MsgDeleteBearerResponse
-	bad := func(field, reason string) error { return &EncodeError{Msg: t, Field: field, Reason: reason} }
-	if r := m.Cause.check(); r != "" {
-		return b, bad("Cause", r)
-	}
-	if m.LinkedEBI > 15 {
-		return b, bad("LinkedEBI", "exceeds 4 bits")
-	}
-	if m.NumBearers > MaxBearers {
-		return b, bad("NumBearers", "exceeds MaxBearers")
-	}
+	c := newChecker(t)
+	c.cause("Cause", &m.Cause, true)
+	c.ebi("LinkedEBI", m.LinkedEBI, false)
+	bearersCheck(&c, m.NumBearers, &m.Bearers)
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
-		if bc.EBI == 0 || bc.EBI > 15 {
-			return b, bad(bearerField(i, "EBI"), "EPS bearer ID must be 1 to 15")
-		}
-		if r := bc.Cause.check(); r != "" {
-			return b, bad(bearerField(i, "Cause"), r)
-		}
+		c.bearer = i
+		c.ebi("EBI", bc.EBI, true)
+		c.cause("Cause", &bc.Cause, true)
+	}
+	c.bearer = -1
+	c.has("Recovery", m.HasRecovery, m.Recovery != 0)
+	if c.err != nil {
+		return b, c.err
 	}
 	orig := b
 	b, start, err := appendHeader(b, &m.Header, t)

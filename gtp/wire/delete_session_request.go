@@ -68,23 +68,14 @@ func (m *DeleteSessionRequest) Decode(b []byte) error {
 // plane TEID. On error b is returned unchanged.
 func (m *DeleteSessionRequest) Append(b []byte) ([]byte, error) {
 	const t = MsgDeleteSessionRequest
-	bad := func(field, reason string) error { return &EncodeError{Msg: t, Field: field, Reason: reason} }
-	if m.Cause.Value != 0 {
-		if r := m.Cause.check(); r != "" {
-			return b, bad("Cause", r)
-		}
-	}
-	if m.LinkedEBI > 15 {
-		return b, bad("LinkedEBI", "exceeds 4 bits")
-	}
-	if r := m.ULI.check(); r != "" {
-		return b, bad("ULI", r)
-	}
-	if r := m.Indication.check(); r != "" {
-		return b, bad("Indication", r)
-	}
-	if r := m.SenderFTEID.check(); r != "" && !m.SenderFTEID.IsZero() {
-		return b, bad("SenderFTEID", r)
+	c := newChecker(t)
+	c.cause("Cause", &m.Cause, false)
+	c.ebi("LinkedEBI", m.LinkedEBI, false)
+	c.uli("ULI", &m.ULI)
+	c.indication("Indication", &m.Indication)
+	c.fteid("SenderFTEID", &m.SenderFTEID, false)
+	if c.err != nil {
+		return b, c.err
 	}
 	orig := b
 	b, start, err := appendHeader(b, &m.Header, t)

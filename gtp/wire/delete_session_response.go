@@ -63,11 +63,12 @@ func (m *DeleteSessionResponse) Decode(b []byte) error {
 // unchanged.
 func (m *DeleteSessionResponse) Append(b []byte) ([]byte, error) {
 	const t = MsgDeleteSessionResponse
-	if r := m.Cause.check(); r != "" {
-		return b, &EncodeError{Msg: t, Field: "Cause", Reason: r}
-	}
-	if len(m.PCO) > 0xffff {
-		return b, &EncodeError{Msg: t, Field: "PCO", Reason: "longer than 65535 octets"}
+	c := newChecker(t)
+	c.cause("Cause", &m.Cause, true)
+	c.has("Recovery", m.HasRecovery, m.Recovery != 0)
+	c.pco("PCO", m.PCO)
+	if c.err != nil {
+		return b, c.err
 	}
 	orig := b
 	b, start, err := appendHeader(b, &m.Header, t)

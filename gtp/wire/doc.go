@@ -48,12 +48,14 @@
 //	resp.AddBearer(wire.BearerCreated{EBI: 5, Cause: wire.CauseIE{Value: wire.CauseRequestAccepted}, ...})
 //	out, err := resp.Append(out[:0])
 //
-// A value that cannot be encoded (an F-TEID without an address, an EBI
-// above 15, a bit rate above 40 bits) makes Append return an *EncodeError
-// and the slice unchanged; nothing is dropped silently. Mandatory IEs are
-// always written; an optional IE is written when its field is not the zero
-// value, or, for fields where zero is meaningful (Recovery, Selection Mode,
-// APN-AMBR, ...), when the matching Has field is set.
+// Mandatory IEs are always written; an optional IE is written when its
+// field is not the zero value, or, for fields where zero is meaningful
+// (Recovery, Selection Mode, APN-AMBR, ...), when the matching Has field is
+// set. A value that cannot be encoded (an EBI above 15, a bit rate above 40
+// bits) or is only half set (an F-TEID with a TEID but no address, a
+// Recovery with HasRecovery clear, a bearer context past NumBearers) makes
+// Append return an *EncodeError and the slice unchanged: nothing is dropped
+// silently.
 //
 // # Other pieces
 //

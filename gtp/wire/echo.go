@@ -71,6 +71,9 @@ func (m *Echo) Append(b []byte) ([]byte, error) {
 	if t != MsgEchoRequest && t != MsgEchoResponse {
 		return b, &EncodeError{Msg: t, Field: "Header.Type", Reason: "not an Echo Request or Echo Response"}
 	}
+	if !m.HasNodeFeatures && m.NodeFeatures != 0 {
+		return b, &EncodeError{Msg: t, Field: "NodeFeatures", Reason: "value set but its Has flag is false"}
+	}
 	orig := b
 	b, start, err := appendHeader(b, &m.Header, t)
 	if err != nil {

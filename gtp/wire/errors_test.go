@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"errors"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -343,6 +344,15 @@ func TestEncodeErrors(t *testing.T) {
 		{"sequence number of 25 bits", "Header.Seq", func(m *CreateSessionRequest) { m.Header.Seq = 1 << 24 }},
 		{"message priority 16", "Header.Priority", func(m *CreateSessionRequest) { m.Header.HasPriority, m.Header.Priority = true, 16 }},
 		{"message over 64 KiB", "", func(m *CreateSessionRequest) { m.PCO = make([]byte, 0xfff0) }},
+		// Forgotten counts, flags and addresses are errors, not missing IEs.
+		{"IMSI Value without N", "IMSI", func(m *CreateSessionRequest) { m.IMSI = Digits{Value: 4600} }},
+		{"Recovery without HasRecovery", "Recovery", func(m *CreateSessionRequest) { m.Recovery = 3 }},
+		{"AMBR without HasAMBR", "AMBR", func(m *CreateSessionRequest) { m.HasAMBR = false }},
+		{"bearer past NumBearers", "Bearers[1]", func(m *CreateSessionRequest) { m.Bearers[1].EBI = 6 }},
+		{"optional F-TEID without address", "Bearers[0].S5S8USGW", func(m *CreateSessionRequest) { m.Bearers[0].S5S8USGW.IPv4 = netip.Addr{} }},
+		{"location without ULI flags", "ULI", func(m *CreateSessionRequest) { m.ULI.Flags = 0 }},
+		{"PLMN without MNCLen", "ServingNetwork", func(m *CreateSessionRequest) { m.ServingNetwork.MNCLen = 0 }},
+		{"PAA address without type", "PAA", func(m *CreateSessionRequest) { m.PAA.Type = 0 }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -377,7 +387,16 @@ func TestEncodeErrors(t *testing.T) {
 	if _, err := resp.Append(nil); err == nil {
 		t.Error("offending instance 16 encoded")
 	}
-	var dbr DeleteBearerRequest
+	resp = csrespValue()
+	resp.Bearers[0].HasChargingID = false
+	if _, err := resp.Append(nil); err == nil || !strings.Contains(err.Error(), "Bearers[0].ChargingID") {
+		t.Errorf("Charging ID without its Has flag: %v", err)
+	}
+	dbr := DeleteBearerRequest{LinkedEBI: 5, EBIs: [MaxBearers]uint8{6}}
+	if _, err := dbr.Append(nil); err == nil {
+		t.Error("EBI past NumEBIs encoded")
+	}
+	dbr = DeleteBearerRequest{}
 	if _, err := dbr.Append(nil); err == nil {
 		t.Error("Delete Bearer Request naming no bearer encoded")
 	}

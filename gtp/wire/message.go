@@ -101,5 +101,9 @@ func bearerIncorrect(m MsgType, t IEType, inst uint8, reason string) *Error {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func bearerField(i int, f string) string {
-	return "Bearers[" + strconv.Itoa(i) + "]." + f
+	s := "Bearers[" + strconv.Itoa(i) + "]"
+	if f != "" {
+		s += "." + f
+	}
+	return s
 }

@@ -206,36 +206,23 @@ func (m *ModifyBearerRequest) Append(b []byte) ([]byte, error) {
 }
 
 func (m *ModifyBearerRequest) check() error {
-	const t = MsgModifyBearerRequest
-	bad := func(field, reason string) error { return &EncodeError{Msg: t, Field: field, Reason: reason} }
-	switch {
-	case m.MEI.N != 0 && !m.MEI.Valid():
-		return bad("MEI", "invalid digits")
-	case m.ServingNetwork.MNCLen != 0 && !m.ServingNetwork.Valid():
-		return bad("ServingNetwork", "invalid PLMN")
-	case m.NumBearers > MaxBearers:
-		return bad("NumBearers", "exceeds MaxBearers")
-	}
-	if r := m.ULI.check(); r != "" {
-		return bad("ULI", r)
-	}
-	if r := m.Indication.check(); r != "" {
-		return bad("Indication", r)
-	}
-	if r := m.SenderFTEID.check(); r != "" && !m.SenderFTEID.IsZero() {
-		return bad("SenderFTEID", r)
-	}
+	c := newChecker(MsgModifyBearerRequest)
+	c.digits("MEI", m.MEI)
+	c.uli("ULI", &m.ULI)
+	c.plmn("ServingNetwork", m.ServingNetwork)
+	c.has("RATType", m.HasRATType, m.RATType != 0)
+	c.indication("Indication", &m.Indication)
+	c.fteid("SenderFTEID", &m.SenderFTEID, false)
+	c.has("AMBR", m.HasAMBR, m.AMBR != (AMBR{}))
+	bearersCheck(&c, m.NumBearers, &m.Bearers)
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
-		if bc.EBI == 0 || bc.EBI > 15 {
-			return bad(bearerField(i, "EBI"), "EPS bearer ID must be 1 to 15")
-		}
-		if r := bc.S1UENB.check(); r != "" && !bc.S1UENB.IsZero() {
-			return bad(bearerField(i, "S1UENB"), r)
-		}
-		if r := bc.S5S8USGW.check(); r != "" && !bc.S5S8USGW.IsZero() {
-			return bad(bearerField(i, "S5S8USGW"), r)
-		}
+		c.bearer = i
+		c.ebi("EBI", bc.EBI, true)
+		c.fteid("S1UENB", &bc.S1UENB, false)
+		c.fteid("S5S8USGW", &bc.S5S8USGW, false)
 	}
-	return nil
+	c.bearer = -1
+	c.has("Recovery", m.HasRecovery, m.Recovery != 0)
+	return c.err
 }

@@ -199,30 +199,21 @@ func (m *ModifyBearerResponse) Append(b []byte) ([]byte, error) {
 }
 
 func (m *ModifyBearerResponse) check() error {
-	const t = MsgModifyBearerResponse
-	bad := func(field, reason string) error { return &EncodeError{Msg: t, Field: field, Reason: reason} }
-	if r := m.Cause.check(); r != "" {
-		return bad("Cause", r)
-	}
-	switch {
-	case m.MSISDN.N != 0 && !m.MSISDN.Valid():
-		return bad("MSISDN", "invalid digits")
-	case m.LinkedEBI > 15:
-		return bad("LinkedEBI", "exceeds 4 bits")
-	case m.NumBearers > MaxBearers:
-		return bad("NumBearers", "exceeds MaxBearers")
-	}
+	c := newChecker(MsgModifyBearerResponse)
+	c.cause("Cause", &m.Cause, true)
+	c.digits("MSISDN", m.MSISDN)
+	c.ebi("LinkedEBI", m.LinkedEBI, false)
+	c.has("APNRestriction", m.HasAPNRestriction, m.APNRestriction != 0)
+	bearersCheck(&c, m.NumBearers, &m.Bearers)
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
-		if bc.EBI == 0 || bc.EBI > 15 {
-			return bad(bearerField(i, "EBI"), "EPS bearer ID must be 1 to 15")
-		}
-		if r := bc.Cause.check(); r != "" {
-			return bad(bearerField(i, "Cause"), r)
-		}
-		if r := bc.S1USGW.check(); r != "" && !bc.S1USGW.IsZero() {
-			return bad(bearerField(i, "S1USGW"), r)
-		}
+		c.bearer = i
+		c.ebi("EBI", bc.EBI, true)
+		c.cause("Cause", &bc.Cause, true)
+		c.fteid("S1USGW", &bc.S1USGW, false)
+		c.has("ChargingID", bc.HasChargingID, bc.ChargingID != 0)
 	}
-	return nil
+	c.bearer = -1
+	c.has("Recovery", m.HasRecovery, m.Recovery != 0)
+	return c.err
 }
