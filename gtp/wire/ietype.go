@@ -214,3 +214,48 @@ const (
 	SelectionMSProvidedNotVerified      SelectionMode = 1 // MS provided APN, subscription not verified
 	SelectionNetworkProvidedNotVerified SelectionMode = 2 // network provided APN, subscription not verified
 )
+
+// String returns the RAT type's name from TS 29.274 table 8.17-1, or
+// "RATType(n)".
+func (r RATType) String() string {
+	switch r {
+	case RATUTRAN:
+		return "UTRAN"
+	case RATGERAN:
+		return "GERAN"
+	case RATWLAN:
+		return "WLAN"
+	case RATGAN:
+		return "GAN"
+	case RATHSPAEvolution:
+		return "HSPA Evolution"
+	case RATEUTRAN:
+		return "EUTRAN"
+	case RATVirtual:
+		return "Virtual"
+	case RATEUTRANNBIoT:
+		return "EUTRAN-NB-IoT"
+	case RATLTEM:
+		return "LTE-M"
+	case RATNR:
+		return "NR"
+	}
+	return "RATType(" + strconv.Itoa(int(r)) + ")"
+}
+
+// String returns the PDN type's name, or "PDNType(n)".
+func (p PDNType) String() string {
+	switch p {
+	case PDNTypeIPv4:
+		return "IPv4"
+	case PDNTypeIPv6:
+		return "IPv6"
+	case PDNTypeIPv4v6:
+		return "IPv4v6"
+	case PDNTypeNonIP:
+		return "Non-IP"
+	case PDNTypeEthernet:
+		return "Ethernet"
+	}
+	return "PDNType(" + strconv.Itoa(int(p)) + ")"
+}
