@@ -460,3 +460,11 @@ func (g *Gauge) Add(d int64) { g.v.Add(d) }
 
 // Load returns the value.
 func (g *Gauge) Load() int64 { return g.v.Load() }
+
+// SetStart moves the run's start (time zero of the series). Call it before
+// the first Tick, when set-up took longer than planned.
+func (r *Run) SetStart(t time.Time) {
+	r.tickMu.Lock()
+	r.start = t
+	r.tickMu.Unlock()
+}

@@ -723,13 +723,13 @@ func (v *validator) event(i int, e *eventSection, s *Scenario) {
 }
 
 var (
-	metrics  = map[string]bool{"latency": true, "count": true, "ratio": true, "late": true, "events": true, "cards": true}
-	ops      = map[string]bool{"<": true, "<=": true, ">": true, ">=": true, "==": true, "!=": true}
-	stats    = map[string]bool{"p50": true, "p90": true, "p99": true, "p999": true, "max": true, "mean": true}
-	classes  = map[string]bool{"ok": true, "refused": true, "error": true, "timeout": true}
-	blames   = map[string]bool{"card": true, "network": true, "device": true}
-	evKinds  = map[string]bool{"refused": true, "stopped": true, "resumed": true, "bound": true, "fee": true, "rollover": true, "recharged": true, "renewed": true}
-	embedded = map[string]bool{"events": true, "cards": true}
+	metricNames = map[string]bool{"latency": true, "count": true, "ratio": true, "late": true, "events": true, "cards": true}
+	ops         = map[string]bool{"<": true, "<=": true, ">": true, ">=": true, "==": true, "!=": true}
+	stats       = map[string]bool{"p50": true, "p90": true, "p99": true, "p999": true, "max": true, "mean": true}
+	classes     = map[string]bool{"ok": true, "refused": true, "error": true, "timeout": true}
+	blames      = map[string]bool{"card": true, "network": true, "device": true}
+	evKinds     = map[string]bool{"refused": true, "stopped": true, "resumed": true, "bound": true, "fee": true, "rollover": true, "recharged": true, "renewed": true}
+	embedded    = map[string]bool{"events": true, "cards": true}
 )
 
 func (v *validator) threshold(i int, t *thresholdSection, s *Scenario) {
@@ -737,7 +737,7 @@ func (v *validator) threshold(i int, t *thresholdSection, s *Scenario) {
 	th := Threshold{Name: t.Name, Metric: t.Metric, Message: t.Message, Stat: t.Stat, Class: t.Class,
 		Blame: t.Blame, Reason: t.Reason, Region: t.Region, Event: t.Event, During: t.During, Outside: t.Outside,
 		Op: t.Op, Abort: t.Abort, Line: v.lines.line(key)}
-	if !metrics[t.Metric] {
+	if !metricNames[t.Metric] {
 		v.bad(key+".metric", "want latency, count, ratio, late, events or cards, got %q", t.Metric)
 		return
 	}

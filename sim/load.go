@@ -331,3 +331,30 @@ func (s *CohortSet) Contains(i uint32) bool {
 	}
 	return i >= s.lo && i-s.lo < s.n
 }
+
+// Shard returns the i-th of n disjoint slices of the set (members k with
+// k mod n == i), so that n load generators together cover it exactly once.
+func (s *CohortSet) Shard(i, n int) (*CohortSet, error) {
+	if n <= 1 {
+		return s, nil
+	}
+	if i < 0 || i >= n {
+		return nil, fmt.Errorf("sim: shard %d of %d: want 0 <= index < count", i, n)
+	}
+	out := &CohortSet{}
+	maxIdx := uint32(0)
+	for k := i; k < s.Len(); k += n {
+		m := s.At(k)
+		out.members = append(out.members, m)
+		maxIdx = max(maxIdx, m)
+	}
+	if len(out.members) == 0 {
+		return nil, ErrEmptyCohort
+	}
+	out.n = uint32(len(out.members))
+	out.in = make([]uint64, maxIdx/64+1)
+	for _, m := range out.members {
+		out.in[m/64] |= 1 << (m % 64)
+	}
+	return out, nil
+}
