@@ -105,7 +105,9 @@ func (m *CreateSessionRequest) AddBearer(b BearerToCreate) bool {
 // ignored). On success m holds the message; PCO aliases b.
 //
 // Errors: ErrTooShort, ErrVersion and ErrMessageType, or an *Error whose
-// Cause is the one to reject the request with (see RejectCause).
+// Cause is the one to reject the request with (see RejectCause). With an
+// *Error, m.Header holds the TEID and sequence number needed to address
+// the rejection.
 func (m *CreateSessionRequest) Decode(b []byte) error {
 	const t = MsgCreateSessionRequest
 	*m = CreateSessionRequest{}

@@ -405,3 +405,20 @@ func TestEncodeErrors(t *testing.T) {
 		t.Error("Echo with a non-echo type encoded")
 	}
 }
+
+// A rejection needs the request's sequence number even when the request is
+// malformed.
+func TestHeaderKeptOnError(t *testing.T) {
+	t.Parallel()
+	var m CreateSessionRequest
+	err := m.Decode(csrBytes[:len(csrBytes)-3])
+	if c, ok := RejectCause(err); !ok || c.Value != CauseInvalidLength {
+		t.Fatalf("Decode: %v", err)
+	}
+	if m.Header.Type != MsgCreateSessionRequest || m.Header.Seq != 0x457 {
+		t.Errorf("header %+v", m.Header)
+	}
+	if typ, err := PeekType(csrBytes[:len(csrBytes)-3]); typ != MsgCreateSessionRequest || err == nil {
+		t.Errorf("PeekType = %v, %v", typ, err)
+	}
+}

@@ -21,7 +21,9 @@ func parseMessage(b []byte, h *Header, t MsgType) ([]byte, error) {
 
 // PeekType returns the type of the GTPv2-C message in b after checking that
 // b holds a whole GTPv2-C header, so that a receiver can pick the decoder.
-// Errors are those of ParseHeader.
+// Errors are those of ParseHeader; with an *Error (a Length that disagrees
+// with the datagram) the type is still returned, since a request is then
+// answered with CauseInvalidLength.
 func PeekType(b []byte) (MsgType, error) {
 	var h Header
 	if _, _, err := ParseHeader(b, &h); err != nil {
