@@ -214,6 +214,69 @@ func FuzzEncodeCreateSessionRequest(f *testing.F) {
 	})
 }
 
+// FuzzEncodeCreateSessionResponse is FuzzEncodeCreateSessionRequest for the
+// PGW's answer.
+func FuzzEncodeCreateSessionResponse(f *testing.F) {
+	f.Add(uint8(16), uint8(0), uint8(0), uint32(0xa001), uint32(0x0a2d0007), uint8(1), uint8(5), uint8(16), uint32(12345), []byte{0x80}, uint16(0xffff))
+	f.Add(uint8(70), uint8(71), uint8(7), uint32(0), uint32(0), uint8(3), uint8(0), uint8(0), uint32(0), []byte(nil), uint16(0))
+	f.Fuzz(func(t *testing.T, cause, offending, flags uint8, teid, v4 uint32, pdn, ebi, bcause uint8, chargingID uint32, pco []byte, has uint16) {
+		addr := netip.AddrFrom4([4]byte{byte(v4 >> 24), byte(v4 >> 16), byte(v4 >> 8), byte(v4)})
+		m := CreateSessionResponse{
+			Header: Header{TEID: teid, Seq: chargingID & 0xffffff, Piggyback: has&0x8000 != 0},
+			Cause: CauseIE{Value: Cause(cause), PCE: flags&4 != 0, BCE: flags&2 != 0, CS: flags&1 != 0,
+				OffendingIE: IEType(offending), OffendingInstance: flags >> 4},
+			PCO: pco,
+		}
+		if has&1 != 0 {
+			m.SenderFTEID = FTEID{Interface: IfS5S8PGWGTPC, TEID: teid, IPv4: addr}
+		}
+		if has&2 != 0 {
+			m.PAA = PAA{Type: PDNType(pdn), IPv4: addr}
+		}
+		if has&4 != 0 {
+			m.HasAPNRestriction, m.APNRestriction = true, flags
+		}
+		if has&8 != 0 {
+			m.HasAMBR, m.AMBR = true, AMBR{Uplink: v4, Downlink: teid}
+		}
+		if has&16 != 0 {
+			m.HasRecovery, m.Recovery = true, bcause
+		}
+		n := int(has >> 8 & 0x0f)
+		for i := 0; i < n; i++ {
+			bc := BearerCreated{
+				EBI:      ebi + uint8(i),
+				Cause:    CauseIE{Value: Cause(bcause)},
+				S5S8UPGW: FTEID{Interface: IfS5S8PGWGTPU, TEID: teid + uint32(i), IPv4: addr},
+			}
+			if has&32 != 0 {
+				bc.HasChargingID, bc.ChargingID = true, chargingID+uint32(i)
+			}
+			if has&64 != 0 {
+				bc.HasQoS, bc.QoS = true, BearerQoS{PriorityLevel: flags & 0x0f, QCI: pdn, MBRUplink: uint64(v4)}
+			}
+			m.AddBearer(bc)
+		}
+		out, err := m.Append(nil)
+		if err != nil {
+			var ee *EncodeError
+			if !errors.As(err, &ee) || out != nil {
+				t.Fatalf("Append: %v, % x", err, out)
+			}
+			return
+		}
+		var got CreateSessionResponse
+		if err := got.Decode(out); err != nil {
+			t.Fatalf("Decode of our encoding: %v\n% x", err, out)
+		}
+		m.Header.Type, m.Header.HasTEID = MsgCreateSessionResponse, true
+		if !reflect.DeepEqual(withoutLength(&m), withoutLength(&got)) {
+			t.Fatalf("decode(encode(x)) != x\n x: %+v\n y: %+v", m, got)
+		}
+		roundTrip(t, &got, func() codec { return new(CreateSessionResponse) })
+	})
+}
+
 // FuzzHeader checks ParseHeader on arbitrary input and that a parsed header
 // re-encodes to one that parses the same.
 func FuzzHeader(f *testing.F) {
