@@ -105,3 +105,17 @@ func TestWriteEveryFile(t *testing.T) {
 		t.Fatalf("events:\n%s", ev)
 	}
 }
+
+func TestCompare(t *testing.T) {
+	t.Parallel()
+	old := &Summary{Messages: map[string]*MessageSummary{"CCR-U": {Rate: 1000, P50: 1, P99: 2, P999: 3, ByClass: map[string]uint64{}}}}
+	cur := &Summary{Messages: map[string]*MessageSummary{"CCR-U": {Rate: 1010, P50: 1, P99: 3, P999: 3, ByClass: map[string]uint64{"timeout": 4}}}}
+	c := Compare(old, cur, 0.05)
+	if c.Worse != 2 || c.Better != 0 {
+		t.Fatalf("%+v", c)
+	}
+	var b strings.Builder
+	if err := c.WriteTable(&b, "old", "new"); err != nil || !strings.Contains(b.String(), "verdict: slower: 2 figures worse") || !strings.Contains(b.String(), "+50.0%") {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+}
