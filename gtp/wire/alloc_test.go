@@ -37,6 +37,10 @@ func TestZeroAllocs(t *testing.T) {
 		{"Echo.Decode", func() error { return echo.Decode(echoReq) }},
 		{"AppendEchoResponse", func() error { _, err := AppendEchoResponse(buf[:0], 1, 2); return err }},
 		{"PeekType", func() error { _, err := PeekType(csrBytes); return err }},
+		{"AppendRejection", func() error {
+			_, err := AppendRejection(buf[:0], MsgCreateSessionRequest, 1, 2, CauseIE{Value: CauseMandatoryIEMissing, OffendingIE: IEAPN})
+			return err
+		}},
 		{"ParseGTPU", func() error { _, err := ParseGTPU(gpdu, &gh); return err }},
 		{"AppendGPDU", func() error { _, err := AppendGPDU(buf[:0], 0xd001, gpdu[8:]); return err }},
 		{"AppendGTPUHeader", func() error {

@@ -17,7 +17,10 @@
 //		case wire.MsgCreateSessionRequest:
 //			if err := req.Decode(pkt); err != nil {
 //				if c, ok := wire.RejectCause(err); ok {
-//					// answer with c (Mandatory IE missing, ...)
+//					// Mandatory IE missing, Invalid length, ...
+//					out, _ = wire.AppendRejection(out[:0], t,
+//						req.SenderFTEID.TEID, req.Header.Seq, c)
+//					conn.WriteToUDPAddrPort(out, peer)
 //				}
 //				continue // otherwise drop, TS 29.274 §7.7
 //			}

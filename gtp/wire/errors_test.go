@@ -422,3 +422,49 @@ func TestHeaderKeptOnError(t *testing.T) {
 		t.Errorf("PeekType = %v, %v", typ, err)
 	}
 }
+
+func TestAppendRejection(t *testing.T) {
+	t.Parallel()
+	var req CreateSessionRequest
+	err := req.Decode(rebuild(t, csrBytes, without(IEAPN, 0)))
+	c, ok := RejectCause(err)
+	if !ok {
+		t.Fatal(err)
+	}
+	b, err := AppendRejection(nil, req.Header.Type, req.SenderFTEID.TEID, req.Header.Seq, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []byte{
+		// T=1, Create Session Response, length 18, TEID 0xa001, seq 0x000457
+		0x48, 0x21, 0x00, 0x12, 0x00, 0x00, 0xa0, 0x01, 0x00, 0x04, 0x57, 0x00,
+		// Cause: Mandatory IE missing, offending APN (71)
+		0x02, 0x00, 0x06, 0x00, 0x46, 0x00, 0x47, 0x00, 0x00, 0x00,
+	}
+	if !bytes.Equal(b, want) {
+		t.Errorf("got % x\nwant % x", b, want)
+	}
+	g, err := fromGoGTP(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := g.(*CreateSessionResponse); resp.Cause != c {
+		t.Errorf("go-gtp reads cause %+v, want %+v", resp.Cause, c)
+	}
+	for req, resp := range map[MsgType]MsgType{
+		MsgDeleteSessionRequest: MsgDeleteSessionResponse,
+		MsgModifyBearerRequest:  MsgModifyBearerResponse,
+		MsgDeleteBearerRequest:  MsgDeleteBearerResponse,
+	} {
+		b, err := AppendRejection(nil, req, 1, 2, CauseIE{Value: CauseContextNotFound})
+		if typ, _ := PeekType(b); err != nil || typ != resp {
+			t.Errorf("%v: %v %v", req, typ, err)
+		}
+	}
+	if _, err := AppendRejection(nil, MsgEchoRequest, 0, 1, CauseIE{Value: CauseSystemFailure}); err == nil {
+		t.Error("rejection of an Echo Request encoded")
+	}
+	if _, err := AppendRejection(nil, MsgCreateSessionRequest, 0, 1, CauseIE{}); err == nil {
+		t.Error("rejection with cause 0 encoded")
+	}
+}
