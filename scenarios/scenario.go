@@ -875,3 +875,28 @@ func (v *validator) capacity(c *capacitySection, s *Scenario) {
 	}
 	s.Capacity = cp
 }
+
+// Compress shortens every time in the scenario by factor f (0 < f <= 1):
+// duration, phase offsets and lengths, report intervals, event times and the
+// capacity hold. Rates, volumes and clock jumps are kept, so a compressed run
+// exercises the same rules in less time. Tests use it to run the bundled
+// scenarios in seconds.
+func (s *Scenario) Compress(f float64) {
+	if f <= 0 || f >= 1 {
+		return
+	}
+	sc := func(d time.Duration) time.Duration { return time.Duration(float64(d) * f) }
+	s.Duration = sc(s.Duration)
+	for i := range s.Phases {
+		p := &s.Phases[i]
+		p.Start, p.Duration = sc(p.Start), sc(p.Duration)
+		p.Interval = sim.DurationDist{Dist: p.Interval.Dist.Scaled(f)}
+	}
+	for i := range s.Events {
+		e := &s.Events[i]
+		e.At, e.Duration = sc(e.At), sc(e.Duration)
+	}
+	if s.Capacity != nil {
+		s.Capacity.Hold = sc(s.Capacity.Hold)
+	}
+}

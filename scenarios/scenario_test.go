@@ -64,3 +64,19 @@ rate = "10/s"
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestBundledScenariosValidate(t *testing.T) {
+	t.Parallel()
+	names := BundledNames()
+	if len(names) < 9 {
+		t.Fatalf("bundled: %v", names)
+	}
+	for _, n := range names {
+		if _, err := Open(n); err != nil {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+	if _, err := Open("no-such"); err == nil || !strings.Contains(err.Error(), "smoke") {
+		t.Fatalf("unknown name: %v", err)
+	}
+}

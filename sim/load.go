@@ -358,3 +358,12 @@ func (s *CohortSet) Shard(i, n int) (*CohortSet, error) {
 	}
 	return out, nil
 }
+
+// Scaled returns the distribution of f times the values (f > 0).
+func (d Dist) Scaled(f float64) Dist {
+	switch d.kind {
+	case distLogNormal:
+		return Dist{kind: d.kind, a: d.a * f, b: d.b}
+	}
+	return Dist{kind: d.kind, a: d.a * f, b: d.b * f}
+}
