@@ -83,7 +83,7 @@ func ParseGTPU(b []byte, h *GTPUHeader) ([]byte, error) {
 	if end > len(b) {
 		return nil, ErrGTPUMalformed
 	}
-	b = b[:end]
+	b = b[:end:end]
 	if fl&0x07 == 0 {
 		return b[8:], nil
 	}

@@ -118,7 +118,7 @@ func ParseHeader(b []byte, h *Header) (ies, rest []byte, err error) {
 	case end < len(b) && !h.Piggyback:
 		return nil, nil, &Error{Msg: h.Type, Cause: CauseInvalidLength, Reason: "octets after the message without the P flag"}
 	}
-	return b[off:end], b[end:], nil
+	return b[off:end:end], b[end:], nil
 }
 
 // appendHeader appends h with a zero Length and returns the offset of the

@@ -33,34 +33,54 @@ const (
 type ULI struct {
 	Flags uint8
 
-	CGI struct {
-		PLMN    PLMN
-		LAC, CI uint16
-	}
-	SAI struct {
-		PLMN     PLMN
-		LAC, SAC uint16
-	}
-	RAI struct {
-		PLMN     PLMN
-		LAC, RAC uint16
-	} // RAC: octet 1 all ones, octet 2 the RAC (§8.21.3)
-	TAI  TAI
-	ECGI ECGI
-	LAI  struct {
-		PLMN PLMN
-		LAC  uint16
-	}
+	CGI         CGI
+	SAI         SAI
+	RAI         RAI
+	TAI         TAI
+	ECGI        ECGI
+	LAI         LAI
+	MacroENB    MacroENB
+	ExtMacroENB ExtMacroENB
+}
 
-	MacroENB struct {
-		PLMN PLMN
-		ID   uint32
-	} // 20-bit ID
-	ExtMacroENB struct {
-		PLMN  PLMN
-		ID    uint32
-		SMeNB bool
-	} // 21-bit ID
+// CGI is a cell global identity (TS 23.003 §4.3.1), the GERAN/UTRAN cell.
+type CGI struct {
+	PLMN    PLMN
+	LAC, CI uint16
+}
+
+// SAI is a service area identity (TS 23.003 §12.5).
+type SAI struct {
+	PLMN     PLMN
+	LAC, SAC uint16
+}
+
+// RAI is a routing area identity (TS 23.003 §4.2). RAC holds both octets of
+// the field: the first is all ones, the second the RAC (TS 29.274 §8.21.3).
+type RAI struct {
+	PLMN     PLMN
+	LAC, RAC uint16
+}
+
+// LAI is a location area identity (TS 23.003 §4.1).
+type LAI struct {
+	PLMN PLMN
+	LAC  uint16
+}
+
+// MacroENB is a macro eNodeB identity (TS 29.274 §8.21.7): a 20-bit ID.
+type MacroENB struct {
+	PLMN PLMN
+	ID   uint32
+}
+
+// ExtMacroENB is an extended macro eNodeB identity (TS 29.274 §8.21.8): a
+// long macro eNodeB ID of 21 bits, or, with SMeNB set, a short one of 18
+// bits in the same field.
+type ExtMacroENB struct {
+	PLMN  PLMN
+	ID    uint32
+	SMeNB bool
 }
 
 // TAI is a tracking area identity (TS 23.003 §19.4.2.3).
