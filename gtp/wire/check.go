@@ -53,7 +53,7 @@ func (c *checker) uli(field string, u *ULI) {
 }
 
 func (c *checker) fteid(field string, f *FTEID, mandatory bool) {
-	if !mandatory && *f == (FTEID{}) {
+	if !mandatory && f.TEID == 0 && f.Interface == 0 && f.IsZero() {
 		return
 	}
 	if r := f.check(); r != "" {
@@ -111,18 +111,14 @@ func (c *checker) pco(field string, p []byte) {
 	}
 }
 
-// bearers checks the bearer count and that no entry past it is set, the
-// usual sign of a forgotten NumBearers.
-func bearersCheck[T comparable](c *checker, n uint8, all *[MaxBearers]T) {
+// count checks a bearer count; past reports a bearer context with an EBI
+// beyond it, the usual sign of a forgotten NumBearers (every bearer context
+// has a mandatory EBI, so looking at it is enough and cheap). Callers loop
+// over the array themselves: a closure here would cost a call per entry.
+func (c *checker) count(n uint8) {
 	if n > MaxBearers {
 		c.fail("NumBearers", "exceeds MaxBearers")
-		return
-	}
-	var zero T
-	for i := int(n); i < MaxBearers; i++ {
-		if all[i] != zero {
-			c.fail(bearerField(i, ""), "set past NumBearers")
-			return
-		}
 	}
 }
+
+func (c *checker) past(i int) { c.fail(bearerField(i, ""), "set past NumBearers") }

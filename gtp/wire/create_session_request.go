@@ -379,7 +379,13 @@ func (m *CreateSessionRequest) check() error {
 	if m.NumBearers == 0 {
 		c.fail("NumBearers", "need 1 to MaxBearers bearer contexts")
 	}
-	bearersCheck(&c, m.NumBearers, &m.Bearers)
+	c.count(m.NumBearers)
+	for i := int(m.NumBearers); i < MaxBearers; i++ {
+		if m.Bearers[i].EBI != 0 {
+			c.past(i)
+			break
+		}
+	}
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
 		c.bearer = i

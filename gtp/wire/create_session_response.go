@@ -261,7 +261,13 @@ func (m *CreateSessionResponse) check() error {
 	c.has("APNRestriction", m.HasAPNRestriction, m.APNRestriction != 0)
 	c.has("AMBR", m.HasAMBR, m.AMBR != (AMBR{}))
 	c.pco("PCO", m.PCO)
-	bearersCheck(&c, m.NumBearers, &m.Bearers)
+	c.count(m.NumBearers)
+	for i := int(m.NumBearers); i < MaxBearers; i++ {
+		if m.Bearers[i].EBI != 0 {
+			c.past(i)
+			break
+		}
+	}
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
 		c.bearer = i

@@ -124,7 +124,13 @@ func (m *DeleteBearerResponse) Append(b []byte) ([]byte, error) {
 	c := newChecker(t)
 	c.cause("Cause", &m.Cause, true)
 	c.ebi("LinkedEBI", m.LinkedEBI, false)
-	bearersCheck(&c, m.NumBearers, &m.Bearers)
+	c.count(m.NumBearers)
+	for i := int(m.NumBearers); i < MaxBearers; i++ {
+		if m.Bearers[i].EBI != 0 {
+			c.past(i)
+			break
+		}
+	}
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
 		c.bearer = i

@@ -214,7 +214,13 @@ func (m *ModifyBearerRequest) check() error {
 	c.indication("Indication", &m.Indication)
 	c.fteid("SenderFTEID", &m.SenderFTEID, false)
 	c.has("AMBR", m.HasAMBR, m.AMBR != (AMBR{}))
-	bearersCheck(&c, m.NumBearers, &m.Bearers)
+	c.count(m.NumBearers)
+	for i := int(m.NumBearers); i < MaxBearers; i++ {
+		if m.Bearers[i].EBI != 0 {
+			c.past(i)
+			break
+		}
+	}
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
 		c.bearer = i

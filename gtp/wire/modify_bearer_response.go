@@ -204,7 +204,13 @@ func (m *ModifyBearerResponse) check() error {
 	c.digits("MSISDN", m.MSISDN)
 	c.ebi("LinkedEBI", m.LinkedEBI, false)
 	c.has("APNRestriction", m.HasAPNRestriction, m.APNRestriction != 0)
-	bearersCheck(&c, m.NumBearers, &m.Bearers)
+	c.count(m.NumBearers)
+	for i := int(m.NumBearers); i < MaxBearers; i++ {
+		if m.Bearers[i].EBI != 0 {
+			c.past(i)
+			break
+		}
+	}
 	for i := range m.BearerContexts() {
 		bc := &m.Bearers[i]
 		c.bearer = i
