@@ -23,12 +23,12 @@ const MaxBearers = 11
 type CreateSessionRequest struct {
 	Header Header
 
-	IMSI           Digits // C: subscriber identity
-	MSISDN         Digits // C
-	MEI            Digits // C: IMEI (15 digits) or IMEISV (16 digits)
-	ULI            ULI    // C: TAI and ECGI for E-UTRAN
-	ServingNetwork PLMN   // C
-	RATType        RATType
+	IMSI           Digits     // C: subscriber identity
+	MSISDN         Digits     // C
+	MEI            Digits     // C: IMEI (15 digits) or IMEISV (16 digits)
+	ULI            ULI        // C: TAI and ECGI for E-UTRAN
+	ServingNetwork PLMN       // C
+	RATType        RATType    // mandatory
 	Indication     Indication // C
 
 	// SenderFTEID is the Sender F-TEID for Control Plane (instance 0,
@@ -55,8 +55,9 @@ type CreateSessionRequest struct {
 	AMBR    AMBR // APN-AMBR
 
 	// PCO is the Protocol Configuration Options value (TS 24.008
-	// §10.5.6.3), opaque here. After Decode it aliases the message buffer:
-	// copy it before the buffer is reused.
+	// §10.5.6.3), opaque here; nil means absent, an empty non-nil slice
+	// an empty IE. After Decode it aliases the message buffer: copy it
+	// before the buffer is reused.
 	PCO []byte
 
 	// Bearers[:NumBearers] are the Bearer Contexts to be created
