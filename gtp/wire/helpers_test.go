@@ -291,3 +291,63 @@ func TestNames(t *testing.T) {
 		t.Error("IsAccepted/IsRejection")
 	}
 }
+
+func TestEchoHelpers(t *testing.T) {
+	t.Parallel()
+	req, err := AppendEchoRequest(nil, 0x100, 7)
+	if err != nil || !bytes.Equal(req, fixtureRaw("EchoRequest")) {
+		t.Errorf("AppendEchoRequest: % x, %v", req, err)
+	}
+	resp, err := AppendEchoResponse(nil, 0x100, 3)
+	var e Echo
+	if err != nil || e.Decode(resp) != nil || e.Header.Type != MsgEchoResponse || e.Recovery != 3 || e.Header.Seq != 0x100 {
+		t.Errorf("AppendEchoResponse: % x, %v, %+v", resp, err, e)
+	}
+	if _, err := AppendEchoRequest(nil, 1<<24, 0); err == nil {
+		t.Error("25-bit sequence number encoded")
+	}
+}
+
+func TestPAAKinds(t *testing.T) {
+	t.Parallel()
+	v4, v6 := mustAddr("10.45.0.7"), mustAddr("2001:db8:1::")
+	for _, p := range []PAA{
+		PAAIPv4(v4),
+		{Type: PDNTypeIPv6, IPv6: v6, IPv6PrefixLen: 64},
+		{Type: PDNTypeIPv4v6, IPv4: v4, IPv6: v6, IPv6PrefixLen: 64},
+		{Type: PDNTypeNonIP},
+		{Type: PDNTypeEthernet},
+	} {
+		m := csrespValue()
+		m.PAA = p
+		b, err := m.Append(nil)
+		if err != nil {
+			t.Fatalf("%v: %v", p.Type, err)
+		}
+		var got CreateSessionResponse
+		if err := got.Decode(b); err != nil || got.PAA != p {
+			t.Errorf("%v: decoded %+v, %v", p.Type, got.PAA, err)
+		}
+		g, err := fromGoGTP(b)
+		if err != nil || g.(*CreateSessionResponse).PAA != p {
+			t.Errorf("%v: go-gtp reads %+v, %v", p.Type, g, err)
+		}
+	}
+	for _, p := range []PAA{
+		{Type: PDNTypeIPv4},
+		{Type: PDNTypeIPv6, IPv6: v6, IPv6PrefixLen: 129},
+		{Type: PDNTypeIPv4v6, IPv4: v4},
+		{Type: PDNTypeNonIP, IPv4: v4},
+		{Type: 6},
+	} {
+		m := csrespValue()
+		m.PAA = p
+		if _, err := m.Append(nil); err == nil {
+			t.Errorf("%+v encoded", p)
+		}
+	}
+	if RATEUTRANNBIoT.String() != "EUTRAN-NB-IoT" || RATType(99).String() != "RATType(99)" ||
+		PDNTypeIPv4v6.String() != "IPv4v6" || PDNType(9).String() != "PDNType(9)" {
+		t.Error("RATType/PDNType names")
+	}
+}
