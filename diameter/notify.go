@@ -1,0 +1,197 @@
+package diameter
+
+import (
+	"time"
+
+	"github.com/carriersim/carriersim/diameter/wire"
+	"github.com/carriersim/carriersim/sim"
+)
+
+// Server-initiated requests (RFC 4006 §5.5, RFC 6733 §8.3, §8.5) and the
+// Tcc sweep.
+
+// CardChanged implements sim.Watcher: the card's stop reasons changed
+// outside a request (stopped, resumed, a cycle rolled over). Its open
+// sessions are told: a Re-Auth-Request, so the client reports and asks
+// again and meets the new rules at once; or, when a rule ends the card's
+// service for good (cancelled, contract violation), an
+// Abort-Session-Request. It never blocks: a burst beyond the queue is
+// counted in ServerStats.NotifyDropped.
+func (s *Server) CardChanged(card uint32, stops sim.StopSet) {
+	if s.closed.Load() {
+		return
+	}
+	select {
+	case s.notify <- card:
+	default:
+		s.notifyDropped.Add(1)
+	}
+}
+
+// abortsSession reports whether a card with these stops has its sessions
+// aborted rather than re-authorised.
+func abortsSession(stops sim.StopSet) bool {
+	return stops.Has(sim.ReasonCancelled) || stops.Has(sim.ReasonContractViolation)
+}
+
+func (s *Server) notifyLoop() {
+	defer s.wg.Done()
+	var refs []sessionRef
+	var key [256]byte
+	for {
+		var card uint32
+		select {
+		case <-s.done:
+			return
+		case card = <-s.notify:
+		}
+		st, err := s.c.Card(card)
+		if err != nil {
+			continue
+		}
+		abort := abortsSession(st.Stops)
+		refs = s.sessions.cardSessions(card, refs[:0])
+		for _, ref := range refs {
+			sh := &s.sessions.shards[ref.shard]
+			sh.mu.Lock()
+			if int(ref.slot) >= len(sh.slab) {
+				sh.mu.Unlock()
+				continue
+			}
+			ss := &sh.slab[ref.slot]
+			if ss.gen != ref.gen || ss.state != stateOpen {
+				sh.mu.Unlock()
+				continue
+			}
+			id := key[:copy(key[:], ss.key[:ss.keyLen])]
+			if ss.long {
+				id = nil
+				for k, v := range sh.long {
+					if v == ref.slot {
+						id = []byte(k)
+						break
+					}
+				}
+			}
+			connID := ss.conn
+			sh.mu.Unlock()
+			c := s.conn(connID)
+			if c == nil {
+				continue
+			}
+			c.sessionRequest(id, abort)
+		}
+	}
+}
+
+// sessionRequest sends a RAR (abort false) or an ASR for session id to the
+// peer of c.
+func (c *serverConn) sessionRequest(id []byte, abort bool) {
+	s := c.s
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	if !c.open || c.werr != nil {
+		return
+	}
+	q := wire.SessionRequest{
+		Header:            wire.Header{HopByHop: s.hbh.Add(1), EndToEnd: s.e2e.Add(1)},
+		SessionID:         id,
+		OriginHost:        s.originHost,
+		OriginRealm:       s.originRealm,
+		DestinationRealm:  c.peerRealm,
+		DestinationHost:   c.peerHost,
+		AuthApplicationID: wire.AppCreditControl,
+	}
+	var out []byte
+	var err error
+	if abort {
+		a := wire.ASR{SessionRequest: q}
+		out, err = a.Append(c.out)
+		s.asrSent.Add(1)
+	} else {
+		r := wire.RAR{SessionRequest: q, ReAuthRequestType: wire.AuthorizeOnly}
+		out, err = r.Append(c.out)
+		s.rarSent.Add(1)
+	}
+	if err != nil {
+		return
+	}
+	c.out = out
+	_ = c.flushLocked()
+}
+
+// endSession ends the open session id (the client said it does not know
+// it), releasing what it holds.
+func (s *Server) endSession(id []byte) {
+	t := s.sessions
+	h := t.hash(id)
+	si := shardOf(h)
+	sh := &t.shards[si]
+	var rel []release
+	var cards []cardOp
+	sh.mu.Lock()
+	if slot := sh.lookup(h, id); slot >= 0 {
+		ss := &sh.slab[slot]
+		if !ss.busy {
+			s.endLocked(sh, ss, sessionRef{shard: uint16(si), slot: uint32(slot), gen: ss.gen}, &rel, &cards)
+		}
+	}
+	sh.mu.Unlock()
+	s.apply(rel, cards)
+}
+
+func (s *Server) apply(rel []release, cards []cardOp) {
+	for _, op := range cards {
+		if op.add {
+			s.sessions.addCard(op.sim, op.ref)
+		} else {
+			s.sessions.dropCard(op.sim, op.ref)
+		}
+	}
+	for _, r := range rel {
+		s.c.Release(r.sim, r.hold, 0)
+	}
+}
+
+// sweepLoop releases sessions silent past their validity (RFC 4006 §5.1,
+// Tcc) and forgets tombstones older than the duplicate window.
+func (s *Server) sweepLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(s.cfg.SweepInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-tick.C:
+		}
+		s.Sweep()
+	}
+}
+
+// Sweep runs one pass of the session sweep now: sessions silent past their
+// validity plus SessionGrace (carrier time) are released, and ended
+// sessions older than DuplicateWindow are forgotten. The server runs it
+// every SweepInterval; tests on a stepped clock may call it directly.
+func (s *Server) Sweep() {
+	gen := s.sweepGen.Add(1)
+	now := s.c.Clock().UnixNano()
+	var rel []release
+	var cards []cardOp
+	for i := range s.sessions.shards {
+		sh := &s.sessions.shards[i]
+		sh.mu.Lock()
+		for slot := range sh.slab {
+			ss := &sh.slab[slot]
+			switch {
+			case ss.state == stateOpen && !ss.busy && ss.expires < now:
+				s.endLocked(sh, ss, sessionRef{shard: uint16(i), slot: uint32(slot), gen: ss.gen}, &rel, &cards)
+				s.released.Add(1)
+			case ss.state == stateEnded && gen-ss.ended > s.tombGens:
+				sh.remove(slot)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	s.apply(rel, cards)
+}
