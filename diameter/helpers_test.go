@@ -1,6 +1,7 @@
 package diameter
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"testing"
@@ -323,4 +324,22 @@ func granted(t *testing.T, a *wire.CCA) uint64 {
 		t.Fatalf("no Granted-Service-Unit in answer (result %d)", a.ResultCode)
 	}
 	return a.MSCC[0].GSU.Total
+}
+
+// failTo moves the connection to address i (as a failover would) and waits
+// until it is up there.
+func (cc *clientConn) failTo(i int) error {
+	cc.addrIdx.Store(int32((i - 1 + len(cc.addrs)) % len(cc.addrs)))
+	cc.outMu.Lock()
+	nc := cc.nc
+	cc.outMu.Unlock()
+	cc.fail(nc, nil)
+	deadline := time.Now().Add(3 * time.Second)
+	for !(cc.up.Load() && int(cc.addrIdx.Load()) == i) {
+		if time.Now().After(deadline) {
+			return errors.New("connection did not come up on the new address")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return nil
 }

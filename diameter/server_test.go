@@ -277,7 +277,7 @@ func TestManualStopSendsRAR(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, f.open("s-stop2", card, 1000), wire.Success, "")
-	if st := f.s.Stats(); st.RARs != 1 || st.Requests["RAA"] != 1 {
+	if st := f.s.Stats(); st.RARs < 1 || st.Requests["RAA"] != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 }

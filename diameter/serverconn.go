@@ -150,6 +150,10 @@ func (c *serverConn) handle(msg []byte) bool {
 	switch h.Code {
 	case wire.CommandCapabilitiesExchange:
 		c.stats.reqs[reqCER].Add(1)
+		if c.outage() == sim.OutageSilent {
+			c.stats.dropped.Add(1)
+			return true
+		}
 		return c.handleCER(msg)
 	case wire.CommandDeviceWatchdog:
 		c.stats.reqs[reqDWR].Add(1)
