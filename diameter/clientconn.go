@@ -48,7 +48,7 @@ type clientConn struct {
 
 	outMu   sync.Mutex
 	out     []byte
-	nc      net.Conn // nil while down
+	nc      net.Conn     // nil while down
 	addrIdx atomic.Int32 // address in use or to try next
 
 	up      atomic.Bool
