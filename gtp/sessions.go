@@ -43,8 +43,8 @@ type pgwSession struct {
 	ebi       uint8  // default bearer
 	state     uint8
 	final     sim.FinalAction
-	busy      bool // a charging request for it is in progress
-	queued    bool // a usage report is queued
+	busy      bool  // a charging request for it is in progress
+	queued    bool  // a usage report is queued
 	epoch     uint8 // the peer's epoch when the session was created
 	loc       sim.Location
 	imei      uint64
