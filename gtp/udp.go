@@ -118,9 +118,11 @@ func (u *udpConn) close() error { return u.c.Close() }
 
 // read fills b with the datagrams waiting on the socket. With wait it
 // blocks until at least one arrives or the deadline passes (then it returns
-// 0 and no error); without, it returns 0 at once when none is waiting.
+// 0 and no error); without, it returns 0 at once when none is waiting. A
+// zero deadline leaves the socket's deadline as it is (none, for sockets
+// that never set one).
 func (u *udpConn) read(b *batch, wait bool, deadline time.Time) (int, error) {
-	if wait {
+	if wait && !deadline.IsZero() {
 		if err := u.c.SetReadDeadline(deadline); err != nil {
 			return 0, err
 		}
