@@ -68,9 +68,9 @@ type command struct {
 // loadStats are a worker's figures, read by Progress.
 type loadStats struct {
 	started, open, inflight, sent, answered, retrans, late, timeouts atomic.Uint64
-	netDeleted, lost, reattaches, noIdle, gpdus, gpduBytes              atomic.Uint64
-	restarts, pathFailures, unexpected, completed, live                 atomic.Uint64
-	_                                                                   [64]byte
+	netDeleted, lost, reattaches, noIdle, gpdus, gpduBytes           atomic.Uint64
+	restarts, pathFailures, unexpected, completed, live              atomic.Uint64
+	_                                                                [64]byte
 }
 
 // delayed is a datagram held back by an impairment.
