@@ -1,0 +1,214 @@
+package gtp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/carriersim/carriersim/metrics"
+	"github.com/carriersim/carriersim/sim"
+)
+
+// BenchConfig configures Bench. The zero value of every field means its
+// default.
+type BenchConfig struct {
+	// Duration is how long each gateway is measured (default 5s), after
+	// Warmup (default 1s) which is not counted.
+	Duration, Warmup time.Duration
+	// SIMs is the population size (default 1,000,000).
+	SIMs int
+	// InFlight is the number of sessions kept under way in closed-loop mode
+	// (default 256).
+	InFlight int
+	// Rate, when set, runs open loop at this many sessions a second
+	// instead of closed loop.
+	Rate float64
+	// Workers and LoadWorkers are the gateway's and the client's
+	// goroutines (default GOMAXPROCS each).
+	Workers, LoadWorkers int
+	// SkipBaseline measures only our gateway.
+	SkipBaseline bool
+	// Progress, when set, is called with a label as each part starts.
+	Progress func(label string, d time.Duration)
+}
+
+// BenchSide is one gateway's figures.
+type BenchSide struct {
+	// ProceduresPerSecond counts Create Session + Delete Session pairs
+	// completed (both accepted) per second of the measured window.
+	ProceduresPerSecond float64 `json:"procedures_per_second"`
+	// CreateP99ms and DeleteP99ms are the 99th percentiles of the answered
+	// requests' latency from their intended send time.
+	CreateP99ms float64 `json:"create_p99_ms"`
+	DeleteP99ms float64 `json:"delete_p99_ms"`
+	// Lost counts requests that had to be sent again (the request or its
+	// answer was lost, or came later than T3) plus those never answered.
+	Lost uint64 `json:"lost"`
+	// Timeouts counts requests never answered after N3 retransmissions;
+	// Errors answers other than acceptance.
+	Timeouts uint64 `json:"timeouts"`
+	Errors   uint64 `json:"errors"`
+	// Late counts requests sent late (open loop only).
+	Late uint64 `json:"late"`
+}
+
+// BenchResult is what `carriersim bench gtp --json` prints.
+type BenchResult struct {
+	BenchSide
+	BaselineProceduresPerSecond float64    `json:"baseline_procedures_per_second"`
+	Ratio                       float64    `json:"ratio"`
+	Baseline                    *BenchSide `json:"baseline,omitempty"`
+	Mode                        string     `json:"mode"` // "closed" or "open"
+	InFlight                    int        `json:"in_flight,omitempty"`
+	Rate                        float64    `json:"rate,omitempty"`
+	Seconds                     float64    `json:"seconds"`
+	GOMAXPROCS                  int        `json:"gomaxprocs"`
+	SIMs                        int        `json:"sims"`
+	AllocsPerProcedure          float64    `json:"allocs_per_procedure"`
+}
+
+// Bench measures Create Session + Delete Session procedures per second of
+// our client against our PGW, then of the same client against a
+// BaselinePGW built on go-gtp's Conn, on loopback in this process, with the
+// same carrier and charging.
+func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
+	if cfg.Duration == 0 {
+		cfg.Duration = 5 * time.Second
+	}
+	if cfg.Warmup == 0 {
+		cfg.Warmup = time.Second
+	}
+	if cfg.SIMs == 0 {
+		cfg.SIMs = 1_000_000
+	}
+	if cfg.InFlight == 0 {
+		cfg.InFlight = 256
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.LoadWorkers == 0 {
+		cfg.LoadWorkers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = func(string, time.Duration) {}
+	}
+	if cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.SIMs <= 0 || cfg.InFlight <= 0 || cfg.Rate < 0 {
+		return BenchResult{}, errors.New("gtp: bench: want duration, sims and in-flight > 0, warmup and rate >= 0")
+	}
+	res := BenchResult{Mode: "closed", InFlight: cfg.InFlight, Seconds: cfg.Duration.Seconds(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0), SIMs: cfg.SIMs}
+	if cfg.Rate > 0 {
+		res.Mode, res.InFlight, res.Rate = "open", 0, cfg.Rate
+	}
+	c, err := sim.New(sim.Config{Clock: sim.NewClock(time.Time{}, 0),
+		Population: sim.Spec{Count: cfg.SIMs, Balance: 1000 * sim.Yuan, Plans: map[string]float64{"iot-1g-year": 1}}})
+	if err != nil {
+		return res, err
+	}
+	p, err := NewPGW(PGWConfig{ControlAddr: "127.0.0.1:0", UserAddr: "127.0.0.1:0", Carrier: c, Workers: cfg.Workers})
+	if err != nil {
+		return res, err
+	}
+	if err := p.Start(); err != nil {
+		return res, err
+	}
+	cfg.Progress("carriersim PGW", cfg.Warmup+cfg.Duration)
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	side, completed, err := benchOne(ctx, c, p.ControlAddr(), &cfg)
+	runtime.ReadMemStats(&ms1)
+	p.Close()
+	if err != nil {
+		return res, err
+	}
+	res.BenchSide = side
+	if completed > 0 {
+		res.AllocsPerProcedure = float64(ms1.Mallocs-ms0.Mallocs) / float64(completed)
+	}
+	if cfg.SkipBaseline {
+		return res, nil
+	}
+	b, err := NewBaselinePGW(PGWConfig{ControlAddr: "127.0.0.1:0", Carrier: c})
+	if err != nil {
+		return res, err
+	}
+	cfg.Progress("go-gtp baseline PGW", cfg.Warmup+cfg.Duration)
+	base, _, err := benchOne(ctx, c, b.ControlAddr(), &cfg)
+	b.Close()
+	if err != nil {
+		return res, err
+	}
+	res.Baseline = &base
+	res.BaselineProceduresPerSecond = base.ProceduresPerSecond
+	if base.ProceduresPerSecond > 0 {
+		res.Ratio = res.ProceduresPerSecond / base.ProceduresPerSecond
+	}
+	return res, nil
+}
+
+// benchOne drives one gateway and returns its figures and the sessions
+// completed (warm-up included).
+func benchOne(ctx context.Context, c *sim.Carrier, addr string, cfg *BenchConfig) (BenchSide, uint64, error) {
+	run := metrics.NewRun(time.Now(), cfg.LoadWorkers)
+	l, err := StartLoad(ctx, LoadConfig{PGW: addr, Run: run, Devices: sim.NewDevices(c), Workers: cfg.LoadWorkers,
+		ModelledUsage: true, T3: time.Second, N3: 3, EchoInterval: time.Hour, MaxInFlight: 1 << 20})
+	if err != nil {
+		return BenchSide{}, 0, err
+	}
+	defer l.Close()
+	co, err := c.Resolve(sim.Cohort{})
+	if err != nil {
+		return BenchSide{}, 0, err
+	}
+	start := time.Now().Add(50 * time.Millisecond)
+	ph := sim.Phase{Name: "bench", Start: start, Duration: cfg.Warmup + cfg.Duration, Cohort: co,
+		Rate: sim.Rate(cfg.Rate)}
+	if cfg.Rate > 0 {
+		l.Run(ph)
+	} else {
+		l.RunClosed(ph, cfg.InFlight)
+	}
+	sleepUntil(ctx, start.Add(cfg.Warmup))
+	before := l.Progress()
+	sleepUntil(ctx, start.Add(cfg.Warmup+cfg.Duration))
+	after := l.Progress()
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	derr := l.Drain(dctx)
+	cancel()
+	run.Tick(time.Now())
+	if ctx.Err() != nil {
+		return BenchSide{}, 0, ctx.Err()
+	}
+	final := l.Progress()
+	var s BenchSide
+	s.ProceduresPerSecond = float64(after.Completed-before.Completed) / cfg.Duration.Seconds()
+	s.CreateP99ms = ms(run.LatenciesByClass("CreateSession", metrics.ClassOK).Quantile(0.99))
+	s.DeleteP99ms = ms(run.LatenciesByClass("DeleteSession", metrics.ClassOK).Quantile(0.99))
+	s.Timeouts = final.Timeouts
+	s.Lost = final.Retransmissions + final.Timeouts
+	s.Late = final.Late
+	tot := run.Totals()
+	s.Errors = tot.Classes["error"] + tot.Classes["refused"]
+	if derr != nil {
+		return s, final.Completed, fmt.Errorf("gtp: bench: %w", derr)
+	}
+	return s, final.Completed, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func sleepUntil(ctx context.Context, t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+	case <-tm.C:
+	}
+}
