@@ -415,31 +415,31 @@ func (p *PGW) needsReport(r *pgwSession, now int64) bool {
 // down with a Delete Bearer Request.
 func (n *network) reportUsage(teid uint32) {
 	p := n.p
-	r, unlock := p.lockIdle(teid)
+	r, lk := p.lockIdle(teid)
 	if r == nil {
 		return
 	}
 	r.queued = false
 	if r.state != stateOpen {
-		unlock()
+		lk.Unlock()
 		return
 	}
 	now := p.c.Clock().UnixNano()
 	p.accrue(r, now)
 	if !p.needsReport(r, now) {
-		unlock()
+		lk.Unlock()
 		return
 	}
 	if r.final == sim.FinalTerminate && r.used >= r.granted {
 		// The last grant is used up (RFC 4006 §5.6.1, Final-Unit-Action
 		// TERMINATE): the session ends; its usage is committed on release.
-		unlock()
+		lk.Unlock()
 		n.deleteBearer(teid, sim.ReasonOverQuota, sim.BlameCard)
 		return
 	}
 	used, held, card, loc, imei := r.used, r.hold, r.sim, r.loc, r.imei
 	r.used, r.busy = 0, true
-	unlock()
+	lk.Unlock()
 	req := sim.Request{SIM: card, Kind: sim.KindUpdate, Requested: p.cfg.Requested, Used: used, Held: held, Loc: loc, IMEI: imei}
 	var d sim.Decision
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)

@@ -38,6 +38,7 @@ type pgwWorker struct {
 	ei  wire.GTPUErrorIndication
 	req sim.Request
 	d   sim.Decision
+	cs  chargeScratch
 
 	peerAddr netip.AddrPort
 	peerIdx  uint16

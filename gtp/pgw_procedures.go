@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/carriersim/carriersim/gtp/wire"
@@ -223,15 +224,16 @@ func (p *PGW) accrue(r *pgwSession, now int64) {
 }
 
 // lockIdle finds session teid and waits until no charging request for it
-// is in progress; it returns nil when the session is gone.
-func (p *PGW) lockIdle(teid uint32) (*pgwSession, func()) {
+// is in progress; it returns nil when the session is gone, else the session
+// locked by the returned mutex.
+func (p *PGW) lockIdle(teid uint32) (*pgwSession, *sync.Mutex) {
 	for spins := 0; ; spins++ {
 		r, mu := p.table.find(teid)
 		if r == nil {
 			return nil, nil
 		}
 		if !r.busy {
-			return r, mu.Unlock
+			return r, mu
 		}
 		mu.Unlock()
 		if spins < 100 {
@@ -272,7 +274,7 @@ func (w *pgwWorker) modify(pkt []byte, from netip.AddrPort) {
 		w.replay(kindModify, t, seq, &e, from)
 		return
 	}
-	r, unlock := p.lockIdle(teid)
+	r, lk := p.lockIdle(teid)
 	if r == nil {
 		w.refuse(kindModify, t, 0, seq, wire.CauseContextNotFound, 0, 0, false, from)
 		p.dedup.done(key, dedupEntry{cause: wire.CauseContextNotFound})
@@ -295,7 +297,7 @@ func (w *pgwWorker) modify(pkt []byte, from netip.AddrPort) {
 	p.accrue(r, now)
 	used, held, card, sgwC, ebi := r.used, r.hold, r.sim, r.sgwC, r.ebi
 	r.used, r.busy = 0, true
-	unlock()
+	lk.Unlock()
 
 	w.req = sim.Request{SIM: card, Kind: sim.KindUpdate, Requested: p.cfg.Requested, Used: used, Held: held, Loc: loc, IMEI: imei}
 	err := p.charge.Charge(p.ctx, p.sessionID(teid), &w.req, &w.d)
@@ -304,7 +306,7 @@ func (w *pgwWorker) modify(pkt []byte, from netip.AddrPort) {
 	if r == nil {
 		// Cannot happen while busy is set; be safe about reservations.
 		if err == nil && d.Outcome == sim.OutcomeSuccess {
-			p.terminate(teid, card, d.Hold, 0, loc)
+			p.terminate(&w.cs, teid, card, d.Hold, 0, loc)
 		}
 		w.refuse(kindModify, t, sgwC, seq, wire.CauseContextNotFound, 0, 0, false, from)
 		p.dedup.done(key, dedupEntry{sgw: sgwC, cause: wire.CauseContextNotFound})
@@ -327,7 +329,7 @@ func (w *pgwWorker) modify(pkt []byte, from netip.AddrPort) {
 		p.table.unbindSIM(card, teid)
 		// The update committed the usage and released the hold; the
 		// termination closes the charging session (a CCR-T on Gy).
-		p.terminate(teid, card, sim.Hold{}, 0, loc)
+		p.terminate(&w.cs, teid, card, sim.Hold{}, 0, loc)
 		c := DecisionCause(d)
 		w.refuse(kindModify, t, sgwC, seq, c, d.Reason, d.Blame, true, from)
 		p.dedup.done(key, dedupEntry{sgw: sgwC, cause: c, reason: uint8(d.Reason), blame: uint8(d.Blame)})
@@ -369,7 +371,7 @@ func (w *pgwWorker) delete(pkt []byte, from netip.AddrPort) {
 		w.replay(kindDelete, t, seq, &e, from)
 		return
 	}
-	r, unlock := p.lockIdle(teid)
+	r, lk := p.lockIdle(teid)
 	if r == nil {
 		w.refuse(kindDelete, t, 0, seq, wire.CauseContextNotFound, 0, 0, false, from)
 		p.dedup.done(key, dedupEntry{cause: wire.CauseContextNotFound})
@@ -383,18 +385,22 @@ func (w *pgwWorker) delete(pkt []byte, from netip.AddrPort) {
 	}
 	used, held, card, sgwC := r.used, r.hold, r.sim, r.sgwC
 	p.table.releaseLocked(r)
-	unlock()
+	lk.Unlock()
 	p.table.unbindSIM(card, teid)
-	p.terminate(teid, card, held, used, loc)
+	p.terminate(&w.cs, teid, card, held, used, loc)
 	w.acceptDelete(seq, sgwC, from)
 	p.dedup.done(key, dedupEntry{sgw: sgwC, cause: wire.CauseRequestAccepted})
 }
 
 // terminate commits a closed session's final usage and releases what it
 // held (CCR-T). A charging error is counted; the session is gone anyway.
-func (p *PGW) terminate(teid, card uint32, held sim.Hold, used uint64, loc sim.Location) {
-	req := sim.Request{SIM: card, Kind: sim.KindTerminate, Used: used, Held: held, Loc: loc}
-	var d sim.Decision
+// cs holds the request and decision (nil: allocated here; workers pass
+// their own so that a Delete Session allocates nothing).
+func (p *PGW) terminate(cs *chargeScratch, teid, card uint32, held sim.Hold, used uint64, loc sim.Location) {
+	if cs == nil {
+		cs = new(chargeScratch)
+	}
+	cs.req = sim.Request{SIM: card, Kind: sim.KindTerminate, Used: used, Held: held, Loc: loc}
 	ctx := p.ctx
 	if ctx.Err() != nil {
 		// Closing: still commit, with a bounded wait on a remote OCS.
@@ -402,9 +408,15 @@ func (p *PGW) terminate(teid, card uint32, held sim.Hold, used uint64, loc sim.L
 		ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 	}
-	if err := p.charge.Charge(ctx, p.sessionID(teid), &req, &d); err != nil {
+	if err := p.charge.Charge(ctx, p.sessionID(teid), &cs.req, &cs.d); err != nil {
 		p.net.chargingErrors.Add(1)
 	}
+}
+
+// chargeScratch is a charging request and its decision, reused.
+type chargeScratch struct {
+	req sim.Request
+	d   sim.Decision
 }
 
 // releaseSession ends session teid on the gateway's own initiative (or
@@ -412,16 +424,16 @@ func (p *PGW) terminate(teid, card uint32, held sim.Hold, used uint64, loc sim.L
 // committed and the slot freed. The SGW is not told here; see
 // network.deleteBearer. It reports whether the session existed.
 func (p *PGW) releaseSession(teid uint32, why sim.Reason, count bool) bool {
-	r, unlock := p.lockIdle(teid)
+	r, lk := p.lockIdle(teid)
 	if r == nil {
 		return false
 	}
 	p.accrue(r, p.c.Clock().UnixNano())
 	used, held, card, loc := r.used, r.hold, r.sim, r.loc
 	p.table.releaseLocked(r)
-	unlock()
+	lk.Unlock()
 	p.table.unbindSIM(card, teid)
-	p.terminate(teid, card, held, used, loc)
+	p.terminate(nil, teid, card, held, used, loc)
 	if count {
 		p.net.countDeleted(why.String())
 	}
