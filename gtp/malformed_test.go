@@ -104,7 +104,7 @@ func TestMalformedInput(t *testing.T) {
 		{name: "RAT type incorrect", pkt: func() []byte { return mangleIE(wire.IERATType, nil) },
 			answer: wire.MsgCreateSessionResponse, cause: wire.CauseMandatoryIEIncorrect, ie: wire.IERATType},
 		{name: "GTPv1 echo", pkt: func() []byte { return []byte{0x32, 0x01, 0x00, 0x04, 0, 0, 0, 0, 0x12, 0x34, 0, 0} },
-			answer: wire.MsgVersionNotSupported,
+			answer:  wire.MsgVersionNotSupported,
 			counter: func(s PGWStats) uint64 { return s.MalformedRejected }},
 		{name: "unknown message type", pkt: func() []byte {
 			var h wire.Header
