@@ -80,3 +80,106 @@ func TestLoadSessionsEndToEnd(t *testing.T) {
 		t.Errorf("carrier: reserved %d used %d, want 0 and %d", cen.Reserved, cen.Used, pr.GPDUBytes)
 	}
 }
+
+func TestLoadRetransmissionsCreateOnce(t *testing.T) {
+	t.Parallel()
+	c := newTestCarrier(t, 10_000, nil)
+	p := startTestPGW(t, c, nil)
+	l, run := startTestLoad(t, c, p, func(cfg *LoadConfig) {
+		cfg.T3 = 50 * time.Millisecond
+		cfg.N3 = 10 // so that losing all 11 copies (0.3^11) does not happen
+		cfg.ModelledUsage = true
+	})
+	// A third of the client's datagrams are lost: requests go out again
+	// with the same sequence number, and the gateway must not carry any
+	// out twice.
+	l.Impair(0, 0.3)
+	l.Run(testPhase(t, c, 500, 400*time.Millisecond, 1, 20*time.Millisecond, 0))
+	time.Sleep(600 * time.Millisecond)
+	l.Impair(0, 0)
+	drain(t, l, 0)
+	run.Tick(time.Now())
+	pr := l.Progress()
+	st := p.Stats()
+	if pr.Retransmissions == 0 {
+		t.Fatalf("no retransmissions under 30%% loss: %+v", pr)
+	}
+	if st.SessionsOpen != 0 || st.Replaced != 0 {
+		t.Errorf("gateway: %d open, %d replaced (a create carried out twice)", st.SessionsOpen, st.Replaced)
+	}
+	// Every create the gateway carried out is one the client started.
+	if created := st.Answers["CreateSession:16"] - st.Duplicates; created > pr.SessionsStarted {
+		t.Errorf("gateway created %d sessions for %d started", created, pr.SessionsStarted)
+	}
+	if cen := c.Census(); cen.Reserved != 0 {
+		t.Errorf("carrier reserved %d after drain", cen.Reserved)
+	}
+	if pr.Timeouts != 0 {
+		t.Logf("timeouts %d (loss took every copy)", pr.Timeouts)
+	}
+}
+
+func TestLoadReattachAfterMaintenance(t *testing.T) {
+	t.Parallel()
+	c := newTestCarrier(t, 1000, nil)
+	p := startTestPGW(t, c, nil)
+	l, run := startTestLoad(t, c, p, func(cfg *LoadConfig) {
+		cfg.Reattach = 100 * time.Millisecond
+		cfg.ModelledUsage = true
+	})
+	// Long sessions, so they are open when the maintenance starts.
+	l.Run(testPhase(t, c, 1000, 200*time.Millisecond, 1, 10*time.Second, 0))
+	waitFor(t, "sessions open", func() bool { return l.Progress().SessionsOpen >= 150 })
+	id, err := c.Faults().StartMaintenance(sim.Target{Regions: []string{"Beijing", "Shanghai", "Sichuan"}})
+	must(t, err)
+	waitFor(t, "deleted by network", func() bool { return l.Progress().DeletedByNetwork > 0 })
+	waitFor(t, "re-attaches", func() bool { return l.Progress().Reattaches >= l.Progress().DeletedByNetwork })
+	must(t, c.Faults().EndMaintenance(id))
+	drain(t, l, 0)
+	run.Tick(time.Now())
+	tot := run.Totals()
+	pr := l.Progress()
+	// Re-attaches inside the maintained regions were refused, blaming the
+	// network.
+	if tot.Codes["CreateSession:73"] == 0 || tot.Blame["network"] == 0 {
+		t.Errorf("codes %v blame %v", tot.Codes, tot.Blame)
+	}
+	if st := p.Stats(); st.NetworkDeleted["maintenance"] != pr.DeletedByNetwork || st.SessionsOpen != 0 {
+		t.Errorf("gateway %+v, client deleted-by-network %d", st, pr.DeletedByNetwork)
+	}
+	if cen := c.Census(); cen.Reserved != 0 {
+		t.Errorf("carrier reserved %d after drain", cen.Reserved)
+	}
+}
+
+func TestLoadSeesGatewayRestart(t *testing.T) {
+	t.Parallel()
+	c := newTestCarrier(t, 1000, nil)
+	p := startTestPGW(t, c, nil)
+	l, _ := startTestLoad(t, c, p, func(cfg *LoadConfig) {
+		cfg.Reattach = 50 * time.Millisecond
+		cfg.EchoInterval = 50 * time.Millisecond
+		cfg.T3 = 100 * time.Millisecond
+		cfg.N3 = 5
+		cfg.ModelledUsage = true
+	})
+	l.Run(testPhase(t, c, 500, 200*time.Millisecond, 1, 10*time.Second, 0))
+	waitFor(t, "sessions open", func() bool { return l.Progress().SessionsOpen >= 80 })
+	before := p.Recovery()
+	id, err := c.Faults().StartOutage(sim.NodeGateway, sim.OutageSilent)
+	must(t, err)
+	time.Sleep(150 * time.Millisecond)
+	must(t, c.Faults().EndOutage(id))
+	waitFor(t, "restart seen", func() bool { return l.Progress().PGWRestarts > 0 })
+	if p.Recovery() != before+1 {
+		t.Errorf("recovery %d, want %d", p.Recovery(), before+1)
+	}
+	waitFor(t, "sessions re-attached", func() bool {
+		pr := l.Progress()
+		return pr.LostToRestart > 0 && pr.Reattaches >= pr.LostToRestart && p.Stats().SessionsOpen > 0
+	})
+	drain(t, l, 0)
+	if cen := c.Census(); cen.Reserved != 0 {
+		t.Errorf("carrier reserved %d after drain", cen.Reserved)
+	}
+}
