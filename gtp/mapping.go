@@ -21,10 +21,11 @@ import (
 // decision refused for reason r (CauseRequestAccepted for sim.ReasonNone):
 //
 //	unknown_sim, cancelled             93 APN access denied - no subscription
-//	manual_stop, expired, arrears,
+//	manual_stop, expired,
 //	contract_violation, no_real_name,
 //	service_not_allowed                89 Service denied
-//	over_quota, balance_exhausted      125 UE not authorised by OCS or external AAA server
+//	over_quota, balance_exhausted,
+//	arrears                            125 UE not authorised by OCS or external AAA server
 //	imei_mismatch                      96 IMSI/IMEI not known
 //	barred_region                      117 Target access restricted for the subscriber
 //	maintenance                        73 No resources available
@@ -36,7 +37,7 @@ func CauseOf(r sim.Reason) wire.Cause {
 		return wire.CauseRequestAccepted
 	case sim.ReasonUnknownSIM, sim.ReasonCancelled:
 		return wire.CauseAPNAccessDeniedNoSubscription
-	case sim.ReasonOverQuota, sim.ReasonBalanceExhausted:
+	case sim.ReasonOverQuota, sim.ReasonBalanceExhausted, sim.ReasonArrears:
 		return wire.CauseUENotAuthorisedByOCSOrAAA
 	case sim.ReasonIMEIMismatch:
 		return wire.CauseIMSIIMEINotKnown
