@@ -227,7 +227,14 @@ func StartLoad(ctx context.Context, cfg LoadConfig) (*Load, error) {
 		l.msgs[i] = l.run.Message(n)
 	}
 	for i := range cfg.Workers {
-		l.workers = append(l.workers, newWorker(l, i))
+		w, err := newWorker(l, i)
+		if err != nil {
+			for _, w := range l.workers {
+				w.pace.close()
+			}
+			return nil, err
+		}
+		l.workers = append(l.workers, w)
 	}
 	timeout := min(cfg.Timeout, 5*time.Second)
 	for i := range cfg.Connections {
@@ -378,6 +385,9 @@ func (l *Load) Close() error {
 		return nil
 	}
 	close(l.done)
+	for _, w := range l.workers {
+		w.wakeUp()
+	}
 	l.wg.Wait()
 	for _, cc := range l.conns {
 		cc.close()

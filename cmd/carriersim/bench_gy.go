@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"time"
+
+	"github.com/carriersim/carriersim/diameter"
+)
+
+func init() {
+	register("bench gy", "measure the Gy OCS end to end over loopback, and a go-diameter baseline", benchGy)
+}
+
+func benchGy(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench gy", flag.ContinueOnError)
+	dur := fs.Duration("duration", 5*time.Second, "length of each measured run (a warm-up of a fifth is added)")
+	cards := fs.Int("cards", 1_000_000, "SIM cards in the carrier")
+	conns := fs.Int("connections", 4, "client connections")
+	workers := fs.Int("workers", 2, "client workers")
+	inflight := fs.Int("max-in-flight", 8192, "client requests awaiting an answer, at most")
+	updates := fs.Int("updates", 3, "CCR-Us per session")
+	offered := fs.Float64("offered", 2_000_000, "CCR/s offered in the throughput runs")
+	noBaseline := fs.Bool("no-baseline", false, "skip the go-diameter baseline run")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
+	if ok, code := parseFlags(fs, args, stderr); !ok {
+		return code
+	}
+	if *dur <= 0 || *dur > time.Hour || *cards <= 0 || *conns <= 0 || *workers <= 0 || *inflight <= 0 ||
+		*updates < 0 || *offered <= 0 {
+		fmt.Fprintln(stderr, "carriersim bench gy: --duration (up to 1h), --cards, --connections, --workers, --max-in-flight and --offered must be > 0, --updates >= 0")
+		return exitInvalid
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "carriersim bench gy:", err)
+			return exitInvalid
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "carriersim bench gy:", err)
+			return exitRuntime
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	prog := newProgress(stderr, !*asJSON)
+	started := false
+	res, err := diameter.Benchmark(ctx, diameter.BenchConfig{
+		Duration: *dur, Cards: *cards, Connections: *conns, Workers: *workers, MaxInFlight: *inflight,
+		Updates: max(*updates, 0), Offered: *offered, NoBaseline: *noBaseline,
+		Stage: func(name string, d time.Duration) {
+			if started {
+				prog.done()
+			}
+			started = true
+			prog.timed(name, d)
+		},
+	})
+	if started {
+		prog.done()
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "carriersim bench gy:", err)
+		return exitRuntime
+	}
+	if *asJSON {
+		if err := json.NewEncoder(stdout).Encode(res); err != nil {
+			return exitRuntime
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "our OCS              %.0f CCR/s (GOMAXPROCS %d, %d connections, %d in flight at most)\n",
+		res.CCRPerSecond, res.GOMAXPROCS, res.Connections, res.MaxInFlight)
+	fmt.Fprintf(stdout, "latency at half rate p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms (offered %.0f/s, answered %.0f/s, %d late)\n",
+		res.P50, res.P99, res.P999, res.HalfRateOffered, res.HalfRateAnswered, res.HalfRateLate)
+	fmt.Fprintf(stdout, "lost                 %d\n", res.Lost)
+	if !*noBaseline {
+		fmt.Fprintf(stdout, "go-diameter baseline %.0f CCR/s (lost %d)\n", res.BaselineCCRPerSecond, res.BaselineLost)
+		fmt.Fprintf(stdout, "ratio                %.1fx\n", res.Ratio)
+	}
+	return exitOK
+}
