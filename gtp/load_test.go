@@ -2,8 +2,12 @@ package gtp
 
 import (
 	"context"
+	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/carriersim/carriersim/gtp/wire"
 
 	"github.com/carriersim/carriersim/metrics"
 	"github.com/carriersim/carriersim/sim"
@@ -182,4 +186,35 @@ func TestLoadSeesGatewayRestart(t *testing.T) {
 	if cen := c.Census(); cen.Reserved != 0 {
 		t.Errorf("carrier reserved %d after drain", cen.Reserved)
 	}
+}
+
+// newIdleLoad builds a load client whose worker is not running, with a
+// few sessions under way, for tests that drive the worker directly.
+func newIdleLoad(t testing.TB, c *sim.Carrier) (*Load, *metrics.Run) {
+	t.Helper()
+	run := metrics.NewRun(time.Now(), 1)
+	cfg := LoadConfig{PGW: "127.0.0.1:2123", Run: run, Devices: sim.NewDevices(c), Workers: 1, ModelledUsage: true}
+	cfg.fillDefaults()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	l := &Load{cfg: cfg, carrier: c, t0: time.Now()}
+	l.pgw = netip.MustParseAddrPort(cfg.PGW)
+	l.pgwU = netip.MustParseAddrPort(cfg.PGWUser)
+	l.plmn, l.apn = wire.MustPLMN(cfg.MCC, cfg.MNC), wire.MustAPN(cfg.APN)
+	l.msgs = [4]metrics.MsgID{run.Message("CreateSession"), run.Message("ModifyBearer"), run.Message("DeleteSession"), run.Message("Echo")}
+	l.busy = make([]atomic.Uint64, (c.Len()+63)/64)
+	w, err := newLoadWorker(l, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.workers = []*loadWorker{w}
+	t.Cleanup(w.close)
+	co, _ := c.Resolve(sim.Cohort{})
+	w.post(command{phase: &sim.Phase{Start: l.t0, Duration: time.Hour, Cohort: co,
+		Updates: sim.CountDist{Dist: sim.Const(2)}}, closed: 3})
+	now := l.now()
+	w.commands(now)
+	w.arrivals(now)
+	return l, run
 }
