@@ -23,7 +23,7 @@ func fuzzSeeds(f *testing.F, c *sim.Carrier) {
 	f.Add(mustB(wire.AppendEchoResponse(nil, 4, 1)))
 	csp := wire.CreateSessionResponse{Header: wire.Header{TEID: 2, Seq: 1}, Cause: wire.CauseIE{Value: 16},
 		SenderFTEID: wire.FTEID{Interface: wire.IfS5S8PGWGTPC, TEID: 1<<24 | 1, IPv4: netip.MustParseAddr("127.0.0.1")},
-		PAA: wire.PAAIPv4(netip.MustParseAddr("10.128.0.2")), HasRecovery: true, Recovery: 3}
+		PAA:         wire.PAAIPv4(netip.MustParseAddr("10.128.0.2")), HasRecovery: true, Recovery: 3}
 	csp.AddBearer(wire.BearerCreated{EBI: 5, Cause: wire.CauseIE{Value: 16},
 		S5S8UPGW: wire.FTEID{Interface: wire.IfS5S8PGWGTPU, TEID: 1<<24 | 1, IPv4: netip.MustParseAddr("127.0.0.1")}})
 	f.Add(mustB(csp.Append(nil)))
