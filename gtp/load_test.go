@@ -218,3 +218,16 @@ func newIdleLoad(t testing.TB, c *sim.Carrier) (*Load, *metrics.Run) {
 	w.arrivals(now)
 	return l, run
 }
+
+func newRunForTest() *metrics.Run { return metrics.NewRun(time.Now(), 2) }
+
+// startLoadAt starts a load client against any gateway's control address,
+// sending no G-PDUs.
+func startLoadAt(t testing.TB, c *sim.Carrier, addr string, run *metrics.Run) (*Load, error) {
+	l, err := StartLoad(context.Background(), LoadConfig{PGW: addr, Run: run, Devices: sim.NewDevices(c),
+		Workers: 2, T3: 500 * time.Millisecond, N3: 3, ModelledUsage: true})
+	if err == nil {
+		t.Cleanup(func() { l.Close() })
+	}
+	return l, err
+}
