@@ -191,6 +191,12 @@ func TestLoadSeesGatewayRestart(t *testing.T) {
 // newIdleLoad builds a load client whose worker is not running, with a
 // few sessions under way, for tests that drive the worker directly.
 func newIdleLoad(t testing.TB, c *sim.Carrier) (*Load, *metrics.Run) {
+	return newIdleLoadSeq(t, c, 0)
+}
+
+// newIdleLoadSeq is newIdleLoad with the worker's last sequence number set
+// to seq before the sessions start.
+func newIdleLoadSeq(t testing.TB, c *sim.Carrier, seq uint32) (*Load, *metrics.Run) {
 	t.Helper()
 	run := metrics.NewRun(time.Now(), 1)
 	cfg := LoadConfig{PGW: "127.0.0.1:2123", Run: run, Devices: sim.NewDevices(c), Workers: 1, ModelledUsage: true}
@@ -209,6 +215,7 @@ func newIdleLoad(t testing.TB, c *sim.Carrier) (*Load, *metrics.Run) {
 		t.Fatal(err)
 	}
 	l.workers = []*loadWorker{w}
+	w.seq = seq
 	t.Cleanup(w.close)
 	co, _ := c.Resolve(sim.Cohort{})
 	w.post(command{phase: &sim.Phase{Start: l.t0, Duration: time.Hour, Cohort: co,
@@ -230,4 +237,32 @@ func startLoadAt(t testing.TB, c *sim.Carrier, addr string, run *metrics.Run) (*
 		t.Cleanup(func() { l.Close() })
 	}
 	return l, err
+}
+
+func TestLoadSequenceNumbersWrap(t *testing.T) {
+	t.Parallel()
+	c := newTestCarrier(t, 100, nil)
+	l, _ := newIdleLoadSeq(t, c, wire.MaxSeq-1)
+	w := l.workers[0]
+	var seqs []uint32
+	for s := range w.sess {
+		seqs = append(seqs, w.sess[s].seq)
+	}
+	if len(seqs) != 3 || seqs[0] != wire.MaxSeq || seqs[1] != 0 || seqs[2] != 1 {
+		t.Fatalf("sequence numbers %v, want [%d 0 1]", seqs, wire.MaxSeq)
+	}
+	for s, seq := range seqs {
+		resp := wire.CreateSessionResponse{Header: wire.Header{TEID: w.teid(uint32(s)), Seq: seq},
+			Cause:       wire.CauseIE{Value: wire.CauseRequestAccepted},
+			SenderFTEID: wire.FTEID{Interface: wire.IfS5S8PGWGTPC, TEID: 100 + uint32(s), IPv4: netip.MustParseAddr("127.0.0.1")}}
+		w.receive(mustB(resp.Append(nil)), l.pgw, l.now())
+	}
+	if got := w.st.answered.Load(); got != 3 || w.inflt != 0 {
+		t.Errorf("answered %d, in flight %d; want 3 and 0", got, w.inflt)
+	}
+	for s := range w.sess {
+		if x := &w.sess[s]; !x.open || x.pgwC != 100+uint32(s) {
+			t.Errorf("session %d: %+v", s, *x)
+		}
+	}
 }

@@ -237,3 +237,25 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestSequenceWrapAndDuplicates(t *testing.T) {
+	t.Parallel()
+	c := newTestCarrier(t, 100, nil)
+	p := startTestPGW(t, c, nil)
+	s := newTestSGW(t, c, p)
+	m1 := s.createRequest(1)
+	m1.Header.Seq = wire.MaxSeq
+	b1 := mustB(m1.Append(nil))
+	m2 := s.createRequest(2)
+	m2.Header.Seq = 0 // the next after MaxSeq: the counter wrapped
+	b2 := mustB(m2.Append(nil))
+	r1 := s.roundTrip(b1)
+	r2 := s.roundTrip(b2)
+	if !bytes.Equal(s.roundTrip(b1), r1) || !bytes.Equal(s.roundTrip(b2), r2) {
+		t.Error("retransmissions across the wrap answered differently")
+	}
+	st := p.Stats()
+	if st.SessionsOpen != 2 || st.Duplicates != 2 {
+		t.Errorf("open %d duplicates %d, want 2 and 2", st.SessionsOpen, st.Duplicates)
+	}
+}
