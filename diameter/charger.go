@@ -330,9 +330,10 @@ func (c *Charger) answers(_ *clientConn, msgs [][]byte) {
 			continue
 		}
 		var out chargeAnswer
-		if err := a.Decode(msg); err != nil && a.ResultCode == 0 {
+		if err := a.Decode(msg); err != nil {
+			// A malformed answer is an error whatever it managed to say.
 			out.rc = wire.UnableToComply
-			out.msg = err.Error()
+			out.msg = "malformed answer: " + err.Error()
 		} else {
 			out.rc, out.msg = a.ResultCode, string(a.ErrorMessage)
 			for i := range a.NumMSCC {

@@ -734,7 +734,7 @@ func (l *Load) answers(cc *clientConn, msgs [][]byte) {
 			continue
 		}
 		err := w.cca.Decode(msg)
-		w.complete(slot, &w.cca, err != nil && w.cca.ResultCode == 0, now)
+		w.complete(slot, &w.cca, err != nil, now)
 	}
 	if cur != nil {
 		cur.release()
