@@ -47,8 +47,11 @@ type LoadConfig struct {
 	T3 time.Duration
 	N3 int
 	// MaxInFlight bounds the requests awaiting an answer across workers
-	// (default 65536). A request due while the bound is reached waits and,
-	// if it goes out later than LateAfter, is counted late.
+	// (default 8192). A request due while the bound is reached waits and,
+	// if it goes out later than LateAfter, is counted late. Keep it within
+	// what the gateway's socket buffer holds: a larger burst against a
+	// stalled gateway is lost to buffer overflow and comes back as
+	// retransmissions.
 	MaxInFlight int
 	// Reattach is the backoff before a device whose session the network
 	// deleted (Delete Bearer, e.g. maintenance, or the gateway's restart)
@@ -96,7 +99,7 @@ func (c *LoadConfig) fillDefaults() {
 		c.N3 = 3
 	}
 	if c.MaxInFlight == 0 {
-		c.MaxInFlight = 65536
+		c.MaxInFlight = 8192
 	}
 	if c.APN == "" {
 		c.APN = "cmiot"
