@@ -158,7 +158,7 @@ func (c *serverConn) take(k int, now int64, mode sim.OutageMode) {
 	switch r.RequestType {
 	case wire.InitialRequest, wire.EventRequest:
 		if slot >= 0 {
-			c.existing(sh, &sh.slab[slot], r)
+			c.existing(sh, sh.at(slot), r)
 			sh.mu.Unlock()
 			return
 		}
@@ -169,7 +169,7 @@ func (c *serverConn) take(k int, now int64, mode sim.OutageMode) {
 			return
 		}
 		slot = sh.insert(h, r.SessionID)
-		s = &sh.slab[slot]
+		s = sh.at(slot)
 		s.sim = card
 		s.state = stateOpen
 		sh.open++
@@ -179,7 +179,7 @@ func (c *serverConn) take(k int, now int64, mode sim.OutageMode) {
 			c.refuse(r, wire.UnknownSessionID, nil)
 			return
 		}
-		s = &sh.slab[slot]
+		s = sh.at(slot)
 		if isDuplicate(s, r) || s.state == stateEnded || s.busy {
 			c.existing(sh, s, r)
 			sh.mu.Unlock()
@@ -321,7 +321,7 @@ func (c *serverConn) record(k int, now int64) {
 	t := c.s.sessions
 	sh := &t.shards[it.shard]
 	sh.mu.Lock()
-	s := &sh.slab[it.slot]
+	s := sh.at(it.slot)
 	var refused *sim.Decision
 	anyOK := false
 	var validity uint32

@@ -54,11 +54,11 @@ func (s *Server) notifyLoop() {
 		for _, ref := range refs {
 			sh := &s.sessions.shards[ref.shard]
 			sh.mu.Lock()
-			if int(ref.slot) >= len(sh.slab) {
+			if int(ref.slot) >= sh.n {
 				sh.mu.Unlock()
 				continue
 			}
-			ss := &sh.slab[ref.slot]
+			ss := sh.at(int(ref.slot))
 			if ss.gen != ref.gen || ss.state != stateOpen {
 				sh.mu.Unlock()
 				continue
@@ -131,7 +131,7 @@ func (s *Server) endSession(id []byte) {
 	var cards []cardOp
 	sh.mu.Lock()
 	if slot := sh.lookup(h, id); slot >= 0 {
-		ss := &sh.slab[slot]
+		ss := sh.at(slot)
 		if !ss.busy {
 			s.endLocked(sh, ss, sessionRef{shard: uint16(si), slot: uint32(slot), gen: ss.gen}, &rel, &cards)
 		}
@@ -181,8 +181,8 @@ func (s *Server) Sweep() {
 	for i := range s.sessions.shards {
 		sh := &s.sessions.shards[i]
 		sh.mu.Lock()
-		for slot := range sh.slab {
-			ss := &sh.slab[slot]
+		for slot := range sh.n {
+			ss := sh.at(slot)
 			switch {
 			case ss.state == stateOpen && !ss.busy && ss.expires < now:
 				s.endLocked(sh, ss, sessionRef{shard: uint16(i), slot: uint32(slot), gen: ss.gen}, &rel, &cards)

@@ -36,7 +36,7 @@ type ServerConfig struct {
 	SessionGrace time.Duration
 	// DuplicateWindow is how long an ended session is remembered so that a
 	// retransmission of its last request is answered again rather than
-	// with 5002 (default 30s).
+	// with 5002 (default 10s; a client retransmits within Timeout × (Retries+1)).
 	DuplicateWindow time.Duration
 	// SweepInterval is how often silent sessions are looked for (default 1s).
 	SweepInterval time.Duration
@@ -71,7 +71,7 @@ func (c *ServerConfig) fillDefaults() {
 		c.SessionGrace = 5 * time.Second
 	}
 	if c.DuplicateWindow == 0 {
-		c.DuplicateWindow = 30 * time.Second
+		c.DuplicateWindow = 10 * time.Second
 	}
 	if c.SweepInterval == 0 {
 		c.SweepInterval = time.Second

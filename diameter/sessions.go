@@ -11,7 +11,7 @@ import (
 // session, one per rating group, and a summary of its last answer so that a
 // retransmitted request is answered again without being charged again.
 //
-// Layout: sessions live in pointer-free slabs, one per shard, so the garbage
+// Layout: sessions live in pointer-free chunks, a slab per shard, so the garbage
 // collector never scans them and a million sessions cost no GC time. A shard
 // is chosen by the top bits of the Session-Id's hash; inside it a
 // map[uint64]uint32 takes the hash to a slab slot. Keys up to sessionKeyMax
@@ -33,6 +33,10 @@ const (
 	extRGs    = 6
 	// maxRGs is how many rating groups one session can hold.
 	maxRGs = inlineRGs + extRGs
+	// slabChunk sessions are allocated at a time; growing the table never
+	// copies (a copy of a large slab under the shard lock stalled every
+	// request of the shard).
+	slabChunk = 1024
 )
 
 // Session states.
@@ -92,7 +96,8 @@ type sessionShard struct {
 	mu      sync.Mutex
 	idx     map[uint64]uint32
 	long    map[string]uint32
-	slab    []session
+	slab    []*[slabChunk]session // grown a chunk at a time: never copied
+	n       int                   // slots in use or free
 	free    []uint32
 	ext     [][extRGs]rgEntry
 	extFree []int32
@@ -147,12 +152,15 @@ func (t *sessionTable) hash(key []byte) uint64 { return maphash.Bytes(t.seed, ke
 
 func shardOf(h uint64) int { return int(h >> 58) }
 
+// at returns slot's session. The caller holds sh.mu.
+func (sh *sessionShard) at(slot int) *session { return &sh.slab[slot/slabChunk][slot%slabChunk] }
+
 // lookup finds key in shard sh, which the caller has locked; it returns the
 // slot or -1.
 func (sh *sessionShard) lookup(h uint64, key []byte) int {
 	if len(key) <= sessionKeyMax {
 		if slot, ok := sh.idx[h]; ok {
-			s := &sh.slab[slot]
+			s := sh.at(int(slot))
 			if !s.long && int(s.keyLen) == len(key) && string(s.key[:s.keyLen]) == string(key) {
 				return int(slot)
 			}
@@ -174,10 +182,13 @@ func (sh *sessionShard) insert(h uint64, key []byte) int {
 		slot = sh.free[n-1]
 		sh.free = sh.free[:n-1]
 	} else {
-		sh.slab = append(sh.slab, session{})
-		slot = uint32(len(sh.slab) - 1)
+		if sh.n%slabChunk == 0 {
+			sh.slab = append(sh.slab, new([slabChunk]session))
+		}
+		slot = uint32(sh.n)
+		sh.n++
 	}
-	s := &sh.slab[slot]
+	s := sh.at(int(slot))
 	gen := s.gen + 1
 	*s = session{hash: h, gen: gen, ext: -1}
 	_, taken := sh.idx[h]
@@ -196,7 +207,7 @@ func (sh *sessionShard) insert(h uint64, key []byte) int {
 // the long map, which holds only the rare sessions with keys over
 // sessionKeyMax bytes.
 func (sh *sessionShard) remove(slot int) {
-	s := &sh.slab[slot]
+	s := sh.at(slot)
 	if s.long {
 		for k, v := range sh.long {
 			if int(v) == slot {
