@@ -90,8 +90,9 @@ func TestRefusalCauses(t *testing.T) {
 		return c.RegionLocation(id, 3)
 	}
 	tests := []struct {
-		name   string
-		setup  func(t *testing.T, c *sim.Carrier, p *PGW, card uint32)
+		name    string
+		carrier func(*sim.Config)
+		setup   func(t *testing.T, c *sim.Carrier, p *PGW, card uint32)
 		mut    func(c *sim.Carrier, m *wire.CreateSessionRequest)
 		cfg    func(*PGWConfig)
 		cause  wire.Cause
@@ -102,6 +103,23 @@ func TestRefusalCauses(t *testing.T) {
 			cause: 93, reason: sim.ReasonUnknownSIM, blame: "card"},
 		{name: "manual stop", setup: func(t *testing.T, c *sim.Carrier, _ *PGW, card uint32) { must(t, c.Stop(card)) },
 			cause: 89, reason: sim.ReasonManualStop, blame: "card"},
+		{name: "expired", setup: func(t *testing.T, c *sim.Carrier, _ *PGW, card uint32) {
+			c.Clock().Advance(400 * 24 * time.Hour)
+		}, cause: 89, reason: sim.ReasonExpired, blame: "card"},
+		{name: "cancelled", setup: func(t *testing.T, c *sim.Carrier, _ *PGW, card uint32) {
+			c.Clock().Advance(520 * 24 * time.Hour)
+		}, cause: 93, reason: sim.ReasonCancelled, blame: "card"},
+		{name: "no real-name registration", carrier: func(cfg *sim.Config) { cfg.Population.Unregistered = 1 },
+			cause: 89, reason: sim.ReasonNoRealName, blame: "card"},
+		{name: "arrears", setup: func(t *testing.T, c *sim.Carrier, _ *PGW, card uint32) {
+			must(t, c.SetBalance(card, -sim.Yuan))
+			must(t, c.SetStop(card, sim.ReasonArrears, true))
+		}, cause: 125, reason: sim.ReasonArrears, blame: "card"},
+		{name: "pay-per-use without money", carrier: func(cfg *sim.Config) { cfg.Population.Plans = map[string]float64{"iot-payg": 1} },
+			setup: func(t *testing.T, c *sim.Carrier, _ *PGW, card uint32) {
+				must(t, c.SetUsage(card, 50<<20))
+				must(t, c.SetBalance(card, 0))
+			}, cause: 125, reason: sim.ReasonBalanceExhausted, blame: "card"},
 		{name: "contract violation", setup: func(t *testing.T, c *sim.Carrier, _ *PGW, card uint32) {
 			must(t, c.SetStop(card, sim.ReasonContractViolation, true))
 		}, cause: 89, reason: sim.ReasonContractViolation, blame: "card"},
@@ -121,6 +139,14 @@ func TestRefusalCauses(t *testing.T) {
 			_, err := c.Faults().StartOutage(sim.NodeOCS, sim.OutageSilent)
 			must(t, err)
 		}, cause: 100, reason: sim.ReasonNodeOutage, blame: "network"},
+		{name: "ocs busy", setup: func(t *testing.T, c *sim.Carrier, _ *PGW, card uint32) {
+			_, err := c.Faults().StartOutage(sim.NodeOCS, sim.OutageBusy)
+			must(t, err)
+		}, cause: 73, reason: sim.ReasonNodeOutage, blame: "network"},
+		{name: "ocs unable", setup: func(t *testing.T, c *sim.Carrier, _ *PGW, card uint32) {
+			_, err := c.Faults().StartOutage(sim.NodeOCS, sim.OutageUnable)
+			must(t, err)
+		}, cause: 72, reason: sim.ReasonNodeOutage, blame: "network"},
 		{name: "gateway busy", setup: func(t *testing.T, c *sim.Carrier, _ *PGW, card uint32) {
 			_, err := c.Faults().StartOutage(sim.NodeGateway, sim.OutageBusy)
 			must(t, err)
@@ -133,7 +159,7 @@ func TestRefusalCauses(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := newTestCarrier(t, 100, nil)
+			c := newTestCarrier(t, 100, tc.carrier)
 			p := startTestPGW(t, c, tc.cfg)
 			s := newTestSGW(t, c, p)
 			const card = 7
