@@ -93,11 +93,11 @@ func TestRefusalCauses(t *testing.T) {
 		name    string
 		carrier func(*sim.Config)
 		setup   func(t *testing.T, c *sim.Carrier, p *PGW, card uint32)
-		mut    func(c *sim.Carrier, m *wire.CreateSessionRequest)
-		cfg    func(*PGWConfig)
-		cause  wire.Cause
-		reason sim.Reason
-		blame  string
+		mut     func(c *sim.Carrier, m *wire.CreateSessionRequest)
+		cfg     func(*PGWConfig)
+		cause   wire.Cause
+		reason  sim.Reason
+		blame   string
 	}{
 		{name: "unknown card", mut: func(c *sim.Carrier, m *wire.CreateSessionRequest) { m.IMSI.Value = 460_049_999_999_999 },
 			cause: 93, reason: sim.ReasonUnknownSIM, blame: "card"},
