@@ -19,7 +19,8 @@ type BenchConfig struct {
 	Duration time.Duration
 	// Cards is the population size (default 1,000,000).
 	Cards int
-	// Connections and Workers shape the load client (defaults 4 and 2).
+	// Connections and Workers shape the load client (defaults 2 and 2: on
+	// two CPUs more goroutines cost more than they overlap).
 	Connections, Workers int
 	// MaxInFlight caps the client's outstanding requests (default 8192).
 	MaxInFlight int
@@ -30,6 +31,9 @@ type BenchConfig struct {
 	// 2,000,000/s: more than either server can answer, so the figure is
 	// what the server sustains).
 	Offered float64
+	// LatencyRate is the CCR rate of the latency run (default: half of the
+	// rate the throughput run sustained).
+	LatencyRate float64
 	// NoBaseline skips the run against the go-diameter baseline server.
 	NoBaseline bool
 	// Stage, if set, is told when each run starts, for progress displays.
@@ -44,7 +48,7 @@ func (c *BenchConfig) fillDefaults() {
 		c.Cards = 1_000_000
 	}
 	if c.Connections == 0 {
-		c.Connections = 4
+		c.Connections = 2
 	}
 	if c.Workers == 0 {
 		c.Workers = 2
@@ -66,8 +70,9 @@ type BenchResult struct {
 	// CCRPerSecond is the rate our OCS answered under an offered load above
 	// its capacity (full rating, our load client, both in this process).
 	CCRPerSecond float64 `json:"ccr_per_second"`
-	// P50, P99 and P999 are the latencies (from the intended send time) at
-	// half of CCRPerSecond, in milliseconds.
+	// P50, P99 and P999 are the latencies (from the intended send time) of
+	// the latency run, at half of CCRPerSecond unless LatencyRate says
+	// otherwise, in milliseconds.
 	P50  float64 `json:"p50_ms"`
 	P99  float64 `json:"p99_ms"`
 	P999 float64 `json:"p999_ms"`
@@ -80,7 +85,8 @@ type BenchResult struct {
 	Ratio                float64 `json:"ratio"`
 
 	// HalfRateOffered and HalfRateAnswered are the offered and answered
-	// rates of the latency run; HalfRateLate counts its requests sent late.
+	// rates of the latency run; HalfRateLate counts its requests sent more
+	// than 1 ms late.
 	HalfRateOffered  float64 `json:"half_rate_offered"`
 	HalfRateAnswered float64 `json:"half_rate_answered"`
 	HalfRateLate     uint64  `json:"half_rate_late"`
@@ -137,12 +143,16 @@ func Benchmark(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	res.CCRPerSecond, res.P99AtCapacity, res.Lost = tp.answered, tp.p99, tp.lost
 
 	stage("latency at half rate, our OCS")
-	half, err := benchRun(ctx, &cfg, c, srv.Addr(), tp.answered/2)
+	lr := cfg.LatencyRate
+	if lr == 0 {
+		lr = tp.answered / 2
+	}
+	half, err := benchRun(ctx, &cfg, c, srv.Addr(), lr)
 	if err != nil {
 		return res, fmt.Errorf("diameter: bench: %w", err)
 	}
 	res.P50, res.P99, res.P999 = half.p50, half.p99, half.p999
-	res.HalfRateOffered, res.HalfRateAnswered, res.HalfRateLate = tp.answered/2, half.answered, half.late
+	res.HalfRateOffered, res.HalfRateAnswered, res.HalfRateLate = lr, half.answered, half.late
 	res.Lost += half.lost
 	srv.Close()
 

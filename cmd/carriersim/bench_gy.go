@@ -22,11 +22,12 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench gy", flag.ContinueOnError)
 	dur := fs.Duration("duration", 5*time.Second, "length of each measured run (a warm-up of a fifth is added)")
 	cards := fs.Int("cards", 1_000_000, "SIM cards in the carrier")
-	conns := fs.Int("connections", 4, "client connections")
+	conns := fs.Int("connections", 2, "client connections")
 	workers := fs.Int("workers", 2, "client workers")
 	inflight := fs.Int("max-in-flight", 8192, "client requests awaiting an answer, at most")
 	updates := fs.Int("updates", 3, "CCR-Us per session")
 	offered := fs.Float64("offered", 2_000_000, "CCR/s offered in the throughput runs")
+	latRate := fs.Float64("latency-rate", 0, "CCR/s of the latency run (default: half the rate sustained)")
 	noBaseline := fs.Bool("no-baseline", false, "skip the go-diameter baseline run")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
@@ -57,7 +58,7 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	started := false
 	res, err := diameter.Benchmark(ctx, diameter.BenchConfig{
 		Duration: *dur, Cards: *cards, Connections: *conns, Workers: *workers, MaxInFlight: *inflight,
-		Updates: max(*updates, 0), Offered: *offered, NoBaseline: *noBaseline,
+		Updates: max(*updates, 0), Offered: *offered, LatencyRate: max(*latRate, 0), NoBaseline: *noBaseline,
 		Stage: func(name string, d time.Duration) {
 			if started {
 				prog.done()
@@ -81,7 +82,7 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "our OCS              %.0f CCR/s (GOMAXPROCS %d, %d connections, %d in flight at most)\n",
 		res.CCRPerSecond, res.GOMAXPROCS, res.Connections, res.MaxInFlight)
-	fmt.Fprintf(stdout, "latency at half rate p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms (offered %.0f/s, answered %.0f/s, %d late)\n",
+	fmt.Fprintf(stdout, "latency run          p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms (offered %.0f/s, answered %.0f/s, %d late)\n",
 		res.P50, res.P99, res.P999, res.HalfRateOffered, res.HalfRateAnswered, res.HalfRateLate)
 	fmt.Fprintf(stdout, "lost                 %d\n", res.Lost)
 	if !*noBaseline {
