@@ -205,3 +205,56 @@ func TestLoadReauthOnRAR(t *testing.T) {
 		t.Fatalf("RARs %d", s.Stats().RARs)
 	}
 }
+
+// TestLoadDrainEndsSessions: sessions waiting a long interval are ended
+// with a CCR-T at once by Drain, and nothing stays reserved.
+func TestLoadDrainEndsSessions(t *testing.T) {
+	t.Parallel()
+	c := newCarrier(t, nil)
+	s := startServer(t, c, nil)
+	l, run := startLoad(t, c, []string{s.Addr()}, nil)
+	l.Run(phase(1000, 50*time.Millisecond, 5, time.Hour, 1000, 10_000))
+	for deadline := time.Now().Add(5 * time.Second); s.Stats().SessionsOpen < 50 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := s.Stats().SessionsOpen; n != 50 {
+		t.Fatalf("%d sessions open, want 50", n)
+	}
+	waitIdle(t, l, 5*time.Second)
+	run.Tick(time.Now())
+	if n := run.CountWhere(metrics.Filter{Message: "CCR-T", Class: "ok"}, metrics.AllLabels); n != 50 {
+		t.Fatalf("%d CCR-T, want 50", n)
+	}
+	if s.Stats().SessionsOpen != 0 || c.Census().Reserved != 0 {
+		t.Fatalf("after drain: %d sessions open, %d reserved", s.Stats().SessionsOpen, c.Census().Reserved)
+	}
+}
+
+// TestLoadImpairment: with loss every request is lost once in a while and
+// retransmitted; with delay the latency grows by it.
+func TestLoadImpairment(t *testing.T) {
+	t.Parallel()
+	c := newCarrier(t, nil)
+	s := startServer(t, c, nil)
+	l, run := startLoad(t, c, []string{s.Addr()}, func(cfg *LoadConfig) {
+		cfg.Timeout, cfg.Retries = 50*time.Millisecond, 5
+	})
+	l.Impair(20*time.Millisecond, 0.3)
+	l.Run(phase(500, 100*time.Millisecond, 0, 0, 100, 1000))
+	for deadline := time.Now().Add(5 * time.Second); l.Progress().SessionsStarted < 50 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	waitIdle(t, l, 10*time.Second)
+	run.Tick(time.Now())
+	p := l.Progress()
+	if p.Lost == 0 || p.Retransmissions < p.Lost || p.Timeouts != 0 {
+		t.Fatalf("progress %+v: want losses, as many retransmissions, no timeouts", p)
+	}
+	if h := run.LatenciesByClass("CCR-I", metrics.ClassOK); h.Quantile(0.5) < 20*time.Millisecond {
+		t.Fatalf("CCR-I p50 %s with 20ms added delay", h.Quantile(0.5))
+	}
+	if c.Census().Reserved != 0 {
+		t.Fatal("reservations left")
+	}
+	l.Impair(0, 0)
+}
