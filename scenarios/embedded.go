@@ -1,0 +1,122 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/carriersim/carriersim/diameter"
+	"github.com/carriersim/carriersim/gtp"
+)
+
+// DefaultBackends starts the carrier side and the load generators with our
+// real parts: for an embedded carrier, our OCS on 127.0.0.1 (ephemeral port)
+// and, when GTP is driven, our PGW charging over real Diameter to that OCS;
+// for an external carrier, only the load generators, pointed at its
+// addresses.
+func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
+	sc := cfg.Scenario
+	var closers []func() error
+	closeAll := func() error {
+		var errs []error
+		for i := len(closers) - 1; i >= 0; i-- {
+			if err := closers[i](); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
+	fail := func(err error) (*Stack, error) {
+		_ = closeAll()
+		return nil, err
+	}
+	needs := map[Interface]bool{}
+	for _, i := range cfg.Interfaces {
+		needs[i] = true
+	}
+	gyAddrs, gtpc := sc.Carrier.Gy, sc.Carrier.GTPC
+	var addrs []string
+	if !sc.Carrier.External {
+		srv, err := diameter.NewServer(diameter.ServerConfig{Addr: "127.0.0.1:0", OriginHost: "ocs." + sc.Carrier.DestinationRealm,
+			OriginRealm: sc.Carrier.DestinationRealm, Carrier: cfg.Carrier})
+		if err != nil {
+			return fail(fmt.Errorf("OCS: %w", err))
+		}
+		if err := srv.Start(); err != nil {
+			return fail(fmt.Errorf("OCS: %w", err))
+		}
+		closers = append(closers, srv.Close)
+		gyAddrs = []string{srv.Addr()}
+		if needs[GTP] {
+			charger, err := diameter.NewCharger(ctx, diameter.ChargerConfig{Addrs: gyAddrs, OriginHost: "pgw." + sc.Carrier.OriginRealm,
+				OriginRealm: sc.Carrier.OriginRealm, DestinationRealm: sc.Carrier.DestinationRealm, Connections: 2,
+				Timeout: sc.Carrier.Timeout, Carrier: cfg.Carrier})
+			if err != nil {
+				return fail(fmt.Errorf("PGW charging: %w", err))
+			}
+			closers = append(closers, charger.Close)
+			pgw, err := gtp.NewPGW(gtp.PGWConfig{ControlAddr: "127.0.0.1:0", UserAddr: "127.0.0.1:0", Carrier: cfg.Carrier, Charging: charger})
+			if err != nil {
+				return fail(fmt.Errorf("PGW: %w", err))
+			}
+			if err := pgw.Start(); err != nil {
+				return fail(fmt.Errorf("PGW: %w", err))
+			}
+			closers = append(closers, pgw.Close)
+			gtpc = pgw.ControlAddr()
+		}
+	}
+	if needs[Gy] {
+		addrs = append(addrs, "gy="+strings.Join(gyAddrs, ","))
+	}
+	if needs[GTP] {
+		addrs = append(addrs, "gtpc="+gtpc)
+	}
+	st := &Stack{Drivers: map[Interface]Driver{}, Addrs: strings.Join(addrs, " ")}
+	var gyLoad *diameter.Load
+	var gtpLoad *gtp.Load
+	if needs[Gy] {
+		if len(gyAddrs) == 0 {
+			return fail(errors.New("a Gy phase needs carrier.gy addresses"))
+		}
+		l, err := diameter.StartLoad(ctx, diameter.LoadConfig{Addrs: gyAddrs, OriginHost: sc.Carrier.OriginHost,
+			OriginRealm: sc.Carrier.OriginRealm, DestinationRealm: sc.Carrier.DestinationRealm,
+			Connections: sc.Carrier.Connections, Timeout: sc.Carrier.Timeout, Retries: 1,
+			Run: cfg.Run, Devices: cfg.Devices, Seed: sc.Seed})
+		if err != nil {
+			return fail(fmt.Errorf("Gy load: %w", err))
+		}
+		gyLoad = l
+		st.Drivers[Gy] = l
+	}
+	if needs[GTP] {
+		if gtpc == "" {
+			return fail(errors.New("a GTP phase needs carrier.gtpc"))
+		}
+		l, err := gtp.StartLoad(ctx, gtp.LoadConfig{PGW: gtpc, Run: cfg.Run, Devices: cfg.Devices, Seed: sc.Seed,
+			T3: sc.Carrier.Timeout, N3: 2, Reattach: 2 * time.Second})
+		if err != nil {
+			if gyLoad != nil {
+				gyLoad.Close()
+			}
+			return fail(fmt.Errorf("GTP load: %w", err))
+		}
+		gtpLoad = l
+		st.Drivers[GTP] = l
+	}
+	st.Stats = func(i Interface) DriverStats {
+		switch {
+		case i == Gy && gyLoad != nil:
+			p := gyLoad.Progress()
+			return DriverStats{Open: p.SessionsOpen, InFlight: p.InFlight, Sent: p.Sent, Answered: p.Answered, Late: p.Late, Timeouts: p.Timeouts}
+		case i == GTP && gtpLoad != nil:
+			p := gtpLoad.Progress()
+			return DriverStats{Open: p.SessionsOpen, InFlight: p.InFlight, Sent: p.Sent, Answered: p.Answered, Late: p.Late, Timeouts: p.Timeouts}
+		}
+		return DriverStats{}
+	}
+	st.Close = closeAll
+	return st, nil
+}
