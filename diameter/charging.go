@@ -366,7 +366,8 @@ func (c *serverConn) record(k int, now int64) {
 			s.code = uint16(ResultCodeOf(refused.Outcome))
 		}
 		end = true
-	case anyOK || it.hi == it.lo:
+	case anyOK || refused == nil:
+		// Granted, or nothing asked (usage reports only).
 		s.code = uint16(wire.Success)
 	default:
 		s.code = uint16(ResultCodeOf(refused.Outcome))

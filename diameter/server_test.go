@@ -474,3 +474,21 @@ func TestMSISDNSubscription(t *testing.T) {
 		t.Fatalf("Session-Id %q", a.SessionID)
 	}
 }
+
+// TestUsageOnlyUpdate: a CCR-U whose MSCCs only report usage (no
+// Requested-Service-Unit) commits it and releases the rating group.
+func TestUsageOnlyUpdate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	const card = 80
+	wantCode(t, f.open("s-usage", card, 10_000), wire.Success, "")
+	a := f.update("s-usage", card, 1, -1, 4000)
+	wantCode(t, a, wire.Success, "")
+	if a.NumMSCC != 1 || a.MSCC[0].HasGSU || a.MSCC[0].ResultCode != wire.Success {
+		t.Fatalf("answer %+v", a.Services())
+	}
+	if st := f.card(t, card); st.Used != 4000 || st.Reserved != 0 {
+		t.Fatalf("used %d reserved %d", st.Used, st.Reserved)
+	}
+	wantCode(t, f.terminate("s-usage", 2, 0), wire.Success, "")
+}

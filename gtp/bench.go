@@ -66,14 +66,21 @@ type BenchResult struct {
 	Seconds                     float64    `json:"seconds"`
 	GOMAXPROCS                  int        `json:"gomaxprocs"`
 	SIMs                        int        `json:"sims"`
-	AllocsPerProcedure          float64    `json:"allocs_per_procedure"`
+	// AllocsPerProcedure counts this process's allocations per procedure
+	// of our gateway's run: the client's and, in process, the gateway's.
+	AllocsPerProcedure float64 `json:"allocs_per_procedure"`
+	// Split is set when the gateways ran in another process, each side
+	// pinned to a core of its own (carriersim bench gtp --split).
+	Split bool `json:"split,omitempty"`
 }
 
-// Bench measures Create Session + Delete Session procedures per second of
-// our client against our PGW, then of the same client against a
-// BaselinePGW built on go-gtp's Conn, on loopback in this process, with the
-// same carrier and charging.
-func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
+// Gateways Bench can measure.
+const (
+	BenchOurs     = "carriersim" // PGW
+	BenchBaseline = "go-gtp"     // BaselinePGW
+)
+
+func (cfg *BenchConfig) fillDefaults() error {
 	if cfg.Duration == 0 {
 		cfg.Duration = 5 * time.Second
 	}
@@ -96,31 +103,87 @@ func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 		cfg.Progress = func(string, time.Duration) {}
 	}
 	if cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.SIMs <= 0 || cfg.InFlight <= 0 || cfg.Rate < 0 {
-		return BenchResult{}, errors.New("gtp: bench: want duration, sims and in-flight > 0, warmup and rate >= 0")
+		return errors.New("gtp: bench: want duration, sims and in-flight > 0, warmup and rate >= 0")
+	}
+	return nil
+}
+
+// BenchCarrier builds the benchmark's population: sims cards on a yearly
+// 1 GB plan with money to spare, on a frozen clock, so that every
+// procedure is admitted. The same sims give the same cards in every
+// process, so a gateway in one process and the load in another agree.
+func BenchCarrier(sims int) (*sim.Carrier, error) {
+	return sim.New(sim.Config{Clock: sim.NewClock(time.Time{}, 0),
+		Population: sim.Spec{Count: sims, Balance: 1000 * sim.Yuan, Plans: map[string]float64{"iot-1g-year": 1}}})
+}
+
+// BenchServe starts a gateway of the given kind (BenchOurs or
+// BenchBaseline) on an ephemeral loopback port for c, and returns its
+// control address and a function that stops it.
+func BenchServe(kind string, c *sim.Carrier, workers int) (string, func() error, error) {
+	switch kind {
+	case BenchOurs:
+		p, err := NewPGW(PGWConfig{ControlAddr: "127.0.0.1:0", UserAddr: "127.0.0.1:0", Carrier: c, Workers: workers})
+		if err != nil {
+			return "", nil, err
+		}
+		if err := p.Start(); err != nil {
+			p.Close()
+			return "", nil, err
+		}
+		return p.ControlAddr(), p.Close, nil
+	case BenchBaseline:
+		b, err := NewBaselinePGW(PGWConfig{ControlAddr: "127.0.0.1:0", Carrier: c})
+		if err != nil {
+			return "", nil, err
+		}
+		return b.ControlAddr(), b.Close, nil
+	}
+	return "", nil, fmt.Errorf("gtp: bench: want gateway %q or %q, got %q", BenchOurs, BenchBaseline, kind)
+}
+
+// Bench measures Create Session + Delete Session procedures per second of
+// our client against our PGW, then of the same client against a
+// BaselinePGW built on go-gtp's Conn, on loopback in this process, with the
+// same carrier and charging.
+func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
+	if err := cfg.fillDefaults(); err != nil {
+		return BenchResult{}, err
+	}
+	c, err := BenchCarrier(cfg.SIMs)
+	if err != nil {
+		return BenchResult{}, err
+	}
+	return BenchWith(ctx, cfg, c, func(kind string) (string, func() error, error) {
+		return BenchServe(kind, c, cfg.Workers)
+	})
+}
+
+// BenchWith is Bench with the gateways started by serve, which returns a
+// gateway's control address and how to stop it: in this process
+// (BenchServe) or in another one, so that the gateway and the load can be
+// given a core each. c models the cards (BenchCarrier with cfg.SIMs).
+func BenchWith(ctx context.Context, cfg BenchConfig, c *sim.Carrier, serve func(kind string) (string, func() error, error)) (BenchResult, error) {
+	if err := cfg.fillDefaults(); err != nil {
+		return BenchResult{}, err
 	}
 	res := BenchResult{Mode: "closed", InFlight: cfg.InFlight, Seconds: cfg.Duration.Seconds(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0), SIMs: cfg.SIMs}
 	if cfg.Rate > 0 {
 		res.Mode, res.InFlight, res.Rate = "open", 0, cfg.Rate
 	}
-	c, err := sim.New(sim.Config{Clock: sim.NewClock(time.Time{}, 0),
-		Population: sim.Spec{Count: cfg.SIMs, Balance: 1000 * sim.Yuan, Plans: map[string]float64{"iot-1g-year": 1}}})
+	addr, stop, err := serve(BenchOurs)
 	if err != nil {
-		return res, err
-	}
-	p, err := NewPGW(PGWConfig{ControlAddr: "127.0.0.1:0", UserAddr: "127.0.0.1:0", Carrier: c, Workers: cfg.Workers})
-	if err != nil {
-		return res, err
-	}
-	if err := p.Start(); err != nil {
 		return res, err
 	}
 	cfg.Progress("carriersim PGW", cfg.Warmup+cfg.Duration)
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
-	side, completed, err := benchOne(ctx, c, p.ControlAddr(), &cfg)
+	side, completed, err := benchOne(ctx, c, addr, &cfg)
 	runtime.ReadMemStats(&ms1)
-	p.Close()
+	if serr := stop(); err == nil {
+		err = serr
+	}
 	if err != nil {
 		return res, err
 	}
@@ -131,13 +194,15 @@ func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	if cfg.SkipBaseline {
 		return res, nil
 	}
-	b, err := NewBaselinePGW(PGWConfig{ControlAddr: "127.0.0.1:0", Carrier: c})
+	addr, stop, err = serve(BenchBaseline)
 	if err != nil {
 		return res, err
 	}
 	cfg.Progress("go-gtp baseline PGW", cfg.Warmup+cfg.Duration)
-	base, _, err := benchOne(ctx, c, b.ControlAddr(), &cfg)
-	b.Close()
+	base, _, err := benchOne(ctx, c, addr, &cfg)
+	if serr := stop(); err == nil {
+		err = serr
+	}
 	if err != nil {
 		return res, err
 	}

@@ -16,7 +16,10 @@ func resultsCompare(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("results compare", flag.ContinueOnError)
 	tol := fs.Float64("tolerance", 0.05, "relative change treated as noise (0.05 = 5%)")
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: carriersim results compare [--tolerance 0.05] OLD NEW"); fs.PrintDefaults() }
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: carriersim results compare [--tolerance 0.05] OLD NEW")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return exitInvalid
 	}
