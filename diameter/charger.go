@@ -19,6 +19,8 @@ import (
 type ChargerConfig struct {
 	// Addrs are the OCS addresses in failover order.
 	Addrs []string
+	// Network is NetworkTCP (default) or NetworkSCTP.
+	Network string
 	// OriginHost and OriginRealm identify the gateway (defaults
 	// "pgw.carriersim.test", "pgw.carriersim.test"); DestinationRealm is the
 	// OCS's realm (default "carriersim.test").
@@ -142,7 +144,8 @@ func NewCharger(ctx context.Context, cfg ChargerConfig) (*Charger, error) {
 	c.hbh.Store(uint32(time.Now().UnixNano()) &^ 0xff000000)
 	c.e2e.Store(uint32(time.Now().Unix()) << 20)
 	for i := range cfg.Connections {
-		cc := newClientConn(i, cfg.Addrs, &c.id, c, cfg.WatchdogInterval, 64<<10, nil)
+		cc := newClientConn(i, cfg.Addrs, &c.id, c, cfg.WatchdogInterval, 128<<10, nil)
+		cc.network = cfg.Network
 		if err := cc.start(min(cfg.Timeout, 5*time.Second)); err != nil {
 			c.Close()
 			return nil, err

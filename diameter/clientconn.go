@@ -38,6 +38,7 @@ type clientIdentity struct {
 // writes while we write can never deadlock the pair: send appends to a
 // buffer under outMu and kicks the writer.
 type clientConn struct {
+	network string
 	idx     int
 	addrs   []string
 	id      *clientIdentity
@@ -96,12 +97,9 @@ func (cc *clientConn) start(timeout time.Duration) error {
 // synchronously.
 func (cc *clientConn) connect(timeout time.Duration) error {
 	addr := cc.addr()
-	nc, err := net.DialTimeout("tcp", addr, timeout)
+	nc, err := dial(cc.network, addr, timeout)
 	if err != nil {
-		return fmt.Errorf("diameter: dial %s: %w", addr, err)
-	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
+		return fmt.Errorf("diameter: dial %s %s: %w", cc.network, addr, err)
 	}
 	var q wire.CER
 	q.Header.HopByHop = cc.hbh.Add(1)

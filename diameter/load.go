@@ -23,6 +23,8 @@ type LoadConfig struct {
 	// starts on the first that answers and moves to the next when its
 	// connection fails.
 	Addrs []string
+	// Network is NetworkTCP (default) or NetworkSCTP.
+	Network string
 	// OriginHost and OriginRealm identify the emulated gateway (defaults
 	// "pgw.carriersim.test" and "pgw.carriersim.test"); DestinationRealm
 	// is the OCS's realm (default "carriersim.test").
@@ -239,6 +241,7 @@ func StartLoad(ctx context.Context, cfg LoadConfig) (*Load, error) {
 	timeout := min(cfg.Timeout, 5*time.Second)
 	for i := range cfg.Connections {
 		cc := newClientConn(i, cfg.Addrs, &l.id, l, cfg.WatchdogInterval, cfg.BufferSize, cfg.Logf)
+		cc.network = cfg.Network
 		l.conns = append(l.conns, cc)
 	}
 	errc := make(chan error, len(l.conns))

@@ -16,9 +16,13 @@ import (
 // every field but Carrier means its default; NewServer fills the defaults
 // in one place and reports every problem at once.
 type ServerConfig struct {
-	// Addr is the TCP listen address (default "127.0.0.1:3868"; use
+	// Addr is the listen address (default "127.0.0.1:3868"; use
 	// "127.0.0.1:0" for an ephemeral port).
 	Addr string
+	// Network is NetworkTCP (default) or NetworkSCTP, where the kernel
+	// offers SCTP. The SCTP library has no deadlines: Close then waits
+	// for peers to go.
+	Network string
 	// OriginHost and OriginRealm identify the OCS in every message
 	// (defaults "ocs.carriersim.test" and "carriersim.test").
 	OriginHost, OriginRealm string
@@ -89,6 +93,9 @@ func (c *ServerConfig) validate() error {
 	var errs []error
 	if c.Carrier == nil {
 		errs = append(errs, errors.New("carrier: want a *sim.Carrier, got nil"))
+	}
+	if c.Network != "" && c.Network != NetworkTCP && c.Network != NetworkSCTP {
+		errs = append(errs, fmt.Errorf("network: want tcp or sctp, got %q", c.Network))
 	}
 	if c.SessionGrace < 0 {
 		errs = append(errs, fmt.Errorf("session_grace: want >= 0, got %s", c.SessionGrace))
@@ -195,7 +202,7 @@ func (s *Server) Start() error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("diameter: server already started")
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	ln, err := listen(s.cfg.Network, s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("diameter: listen %s: %w", s.cfg.Addr, err)
 	}

@@ -2,6 +2,7 @@ package diameter
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -491,4 +492,27 @@ func TestUsageOnlyUpdate(t *testing.T) {
 		t.Fatalf("used %d reserved %d", st.Used, st.Reserved)
 	}
 	wantCode(t, f.terminate("s-usage", 2, 0), wire.Success, "")
+}
+
+// TestSCTP runs a session over SCTP where the kernel offers it.
+func TestSCTP(t *testing.T) {
+	t.Parallel()
+	c := newCarrier(t, nil)
+	s, err := NewServer(ServerConfig{Addr: "127.0.0.1:0", Network: NetworkSCTP, Carrier: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Skipf("no SCTP here: %v", err)
+	}
+	defer s.Close()
+	ch, err := NewCharger(context.Background(), ChargerConfig{Addrs: []string{s.Addr()}, Network: NetworkSCTP, Carrier: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Close()
+	var d sim.Decision
+	if err := ch.Charge(context.Background(), 1, &sim.Request{SIM: 1, Kind: sim.KindInitial, Loc: c.HomeLocation(1)}, &d); err != nil || d.Outcome != sim.OutcomeSuccess {
+		t.Fatalf("%v %+v", err, d)
+	}
 }
