@@ -74,6 +74,9 @@ func newNetwork(p *PGW) *network {
 }
 
 func (n *network) push(e netEvent) {
+	if n.p.closed.Load() {
+		return // the carrier still calls its watchers after Close
+	}
 	n.mu.Lock()
 	n.queue = append(n.queue, e)
 	n.mu.Unlock()
