@@ -66,10 +66,19 @@ type Run struct {
 	series  []Second
 	lastSec int
 	label   string
+	// spans records when each label came into force; Observe attributes a
+	// sample to the label in force at its intended send time, so a request
+	// sent during an outage and timing out after it counts as during.
+	spans atomic.Pointer[[]labelSpan]
 	// Totals are kept per label (the set of timeline events in force), so
 	// thresholds can be judged "during an outage" or "outside maintenance"
 	// exactly, from merged histograms rather than per-second percentiles.
 	totals map[string]*labelTotals
+}
+
+type labelSpan struct {
+	from  time.Time
+	label string
 }
 
 type labelTotals struct {
@@ -83,7 +92,9 @@ type runShard struct {
 	lat    [MaxMessages][numClasses]*Hist // since the last Tick
 	counts map[countKey]uint64            // since the last Tick
 	late   [MaxMessages]uint64
-	_      [32]byte
+	// byLabel collects the same samples by label since the last Tick.
+	byLabel map[string]*labelTotals
+	_       [32]byte
 }
 
 type countKey struct {
@@ -98,7 +109,9 @@ func NewRun(start time.Time, workers int) *Run {
 	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1, totals: map[string]*labelTotals{}}
 	for i := range r.shards {
 		r.shards[i].counts = map[countKey]uint64{}
+		r.shards[i].byLabel = map[string]*labelTotals{}
 	}
+	r.spans.Store(&[]labelSpan{{label: ""}})
 	return r
 }
 
@@ -146,7 +159,18 @@ func (r *Run) Observe(w int, s Sample) {
 	} else {
 		h.Record(s.Latency) // the time waited before giving up
 	}
-	sh.counts[countKey{s.Msg, s.Class, s.Code, s.Blame}]++
+	key := countKey{s.Msg, s.Class, s.Code, s.Blame}
+	sh.counts[key]++
+	lt := sh.byLabel[r.labelAt(time.Now().Add(-s.Latency))]
+	if lt == nil {
+		lt = &labelTotals{counts: map[countKey]uint64{}}
+		sh.byLabel[r.labelAt(time.Now().Add(-s.Latency))] = lt
+	}
+	if lt.lat[s.Msg][s.Class] == nil {
+		lt.lat[s.Msg][s.Class] = NewHist()
+	}
+	lt.lat[s.Msg][s.Class].Record(s.Latency)
+	lt.counts[key]++
 	sh.mu.Unlock()
 }
 
@@ -157,6 +181,13 @@ func (r *Run) Late(w int, msg MsgID) {
 	sh := &r.shards[uint(w)%uint(len(r.shards))]
 	sh.mu.Lock()
 	sh.late[msg]++
+	lbl := r.labelAt(time.Now())
+	lt := sh.byLabel[lbl]
+	if lt == nil {
+		lt = &labelTotals{counts: map[countKey]uint64{}}
+		sh.byLabel[lbl] = lt
+	}
+	lt.late[msg]++
 	sh.mu.Unlock()
 }
 
@@ -188,6 +219,19 @@ func (r *Run) SetLabel(now time.Time, label string) {
 	defer r.tickMu.Unlock()
 	r.tickLocked(now)
 	r.label = label
+	list := append(append([]labelSpan{}, *r.spans.Load()...), labelSpan{from: now, label: label})
+	r.spans.Store(&list)
+}
+
+// labelAt returns the label in force at t.
+func (r *Run) labelAt(t time.Time) string {
+	list := *r.spans.Load()
+	for i := len(list) - 1; i > 0; i-- {
+		if !t.Before(list[i].from) {
+			return list[i].label
+		}
+	}
+	return list[0].label
 }
 
 // Tick closes the interval ending now and appends it to the time series as
@@ -228,6 +272,29 @@ func (r *Run) tickLocked(now time.Time) {
 			counts[k] += v
 		}
 		clear(sh.counts)
+		for label, lt := range sh.byLabel {
+			tot := r.totals[label]
+			if tot == nil {
+				tot = &labelTotals{counts: map[countKey]uint64{}}
+				r.totals[label] = tot
+			}
+			for k, v := range lt.counts {
+				tot.counts[k] += v
+			}
+			for m := range lt.lat {
+				tot.late[m] += lt.late[m]
+				for c, h := range lt.lat[m] {
+					if h == nil {
+						continue
+					}
+					if tot.lat[m][c] == nil {
+						tot.lat[m][c] = NewHist()
+					}
+					tot.lat[m][c].Merge(h)
+				}
+			}
+		}
+		clear(sh.byLabel)
 		sh.mu.Unlock()
 	}
 	var s *Second
@@ -238,28 +305,15 @@ func (r *Run) tickLocked(now time.Time) {
 			Blame: map[string]uint64{}, Classes: map[string]uint64{}})
 		s = &r.series[len(r.series)-1]
 	}
-	tot := r.totals[r.label]
-	if tot == nil {
-		tot = &labelTotals{counts: map[countKey]uint64{}}
-		r.totals[r.label] = tot
-	}
-	for k, v := range counts {
-		tot.counts[k] += v
-	}
 	for m := range lat {
-		tot.late[m] += late[m]
 		all := NewHist()
 		any := false
-		for c, h := range lat[m] {
+		for _, h := range lat[m] {
 			if h == nil {
 				continue
 			}
 			any = true
 			all.Merge(h)
-			if tot.lat[m][c] == nil {
-				tot.lat[m][c] = NewHist()
-			}
-			tot.lat[m][c].Merge(h)
 		}
 		if !any && late[m] == 0 {
 			continue
