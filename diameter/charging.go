@@ -21,6 +21,8 @@ import (
 // Nothing here allocates once the connection's buffers have grown, unless
 // a request is malformed.
 
+var errLoop = []byte("our Origin-Host is in the Route-Record: a routing loop")
+
 // batchMax is the number of CCRs rated together.
 const batchMax = 32
 
@@ -142,6 +144,17 @@ func (c *serverConn) take(k int, now int64, mode sim.OutageMode) {
 		c.ea.ErrorMessage = errorMessage(sim.ReasonNodeOutage, sim.BlameNetwork)
 		c.appendLocked(c.ea.Append, rc)
 		return
+	}
+	for i := range r.NumRouteRecord {
+		if string(r.RouteRecord[i]) == string(c.s.originHost) {
+			// RFC 6733 §6.1.3: the request has been through us before.
+			c.ea.ReplyTo(it.msg)
+			c.ea.ResultCode = wire.LoopDetected
+			c.ea.ErrorMessage = errLoop
+			c.ea.OriginHost, c.ea.OriginRealm = c.s.originHost, c.s.originRealm
+			c.appendLocked(c.ea.Append, wire.LoopDetected)
+			return
+		}
 	}
 	svc, ok := serviceOf(r.ServiceContextID)
 	if !ok {

@@ -107,6 +107,15 @@ func TestMalformedInputAnsweredAndConnectionServes(t *testing.T) {
 			b[7] = 99
 			return b
 		}, wire.CommandUnsupported, 0, true},
+		{"routing loop", func() []byte {
+			var r wire.CCR
+			if err := r.Decode(good("bad-12")); err != nil {
+				t.Fatal(err)
+			}
+			r.NumRouteRecord = 2
+			r.RouteRecord[0], r.RouteRecord[1] = []byte("dra.test"), []byte("ocs.carriersim.test")
+			return mustEnc(t, r.Append)
+		}, wire.LoopDetected, 0, true},
 		{"length not a multiple of 4", func() []byte {
 			b := appendAVP(good("bad-11"), []byte{0, 0})
 			return setLen(b, len(b))
