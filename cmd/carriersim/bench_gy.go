@@ -12,10 +12,76 @@ import (
 	"time"
 
 	"github.com/carriersim/carriersim/diameter"
+	"github.com/carriersim/carriersim/sim"
 )
 
 func init() {
 	register("bench gy", "measure the Gy OCS end to end over loopback, and a go-diameter baseline", benchGy)
+	register("serve gy", "run the Gy OCS on its own (for a gateway, a DRA or another load generator)", serveGy)
+}
+
+// serveGy runs the OCS until interrupted (or for --duration), printing its
+// counters every --every.
+func serveGy(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve gy", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:3868", "listen address")
+	network := fs.String("network", "tcp", "tcp or sctp")
+	host := fs.String("origin-host", "ocs.carriersim.test", "Origin-Host")
+	realm := fs.String("origin-realm", "carriersim.test", "Origin-Realm")
+	redirect := fs.String("redirect-server", "http://topup.carriersim.test/", "Redirect-Server-Address for arrears")
+	cards := fs.Int("cards", 100_000, "SIM cards in the carrier (IMSI 460040000000000 + index)")
+	seed := fs.Uint64("seed", 1, "population seed")
+	dur := fs.Duration("duration", 0, "stop after this long (0: until interrupted)")
+	every := fs.Duration("every", 5*time.Second, "print counters this often (0: never)")
+	if ok, code := parseFlags(fs, args, stderr); !ok {
+		return code
+	}
+	if *cards <= 0 || *dur < 0 || *every < 0 {
+		fmt.Fprintln(stderr, "carriersim serve gy: --cards must be > 0, --duration and --every >= 0")
+		return exitInvalid
+	}
+	c, err := sim.New(sim.Config{Population: sim.Spec{Count: *cards, Seed: *seed}})
+	if err != nil {
+		fmt.Fprintln(stderr, "carriersim serve gy:", err)
+		return exitInvalid
+	}
+	s, err := diameter.NewServer(diameter.ServerConfig{Addr: *addr, Network: *network, OriginHost: *host,
+		OriginRealm: *realm, RedirectServer: *redirect, Carrier: c})
+	if err != nil {
+		fmt.Fprintln(stderr, "carriersim serve gy:", err)
+		return exitInvalid
+	}
+	if err := s.Start(); err != nil {
+		fmt.Fprintln(stderr, "carriersim serve gy:", err)
+		return exitRuntime
+	}
+	defer s.Close()
+	fmt.Fprintf(stdout, "OCS %s/%s listening on %s %s, %d cards\n", *host, *realm, *network, s.Addr(), *cards)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if *dur > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *dur)
+		defer cancel()
+	}
+	var tick <-chan time.Time
+	if *every > 0 {
+		t := time.NewTicker(*every)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			st := s.Stats()
+			fmt.Fprintf(stdout, "stopping: %d connections, requests %v, answers %v\n", st.Connections, st.Requests, st.Answers)
+			return exitOK
+		case <-tick:
+			st := s.Stats()
+			fmt.Fprintf(stdout, "%d connections, %d sessions open, requests %v, answers %v\n",
+				st.Connections, st.SessionsOpen, st.Requests, st.Answers)
+		}
+	}
 }
 
 func benchGy(args []string, stdout, stderr io.Writer) int {
