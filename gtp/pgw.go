@@ -262,27 +262,38 @@ func (p *PGW) Start() error {
 	if !p.started.CompareAndSwap(false, true) {
 		return ErrStarted
 	}
-	for i := 0; i < p.cfg.Workers; i++ {
-		w := p.newWorker(len(p.workers))
-		p.workers = append(p.workers, w)
-		p.wg.Add(2)
-		go func() { defer p.wg.Done(); w.serveControl() }()
-		uw := p.newWorker(len(p.workers) + 1000)
-		uw.stats = w.stats // user plane figures go to the same shard
-		go func() { defer p.wg.Done(); uw.serveUser() }()
-	}
 	if !p.local {
+		// Set up before any reading goroutine can hand a job over.
 		p.jobs = make(chan *job, p.cfg.ChargingWorkers*2)
 		p.jobFree = make(chan *job, p.cfg.ChargingWorkers*4)
 		for i := 0; i < cap(p.jobFree); i++ {
 			p.jobFree <- &job{}
 		}
+	}
+	var control, user, charging []*pgwWorker
+	for i := 0; i < p.cfg.Workers; i++ {
+		w := p.newWorker(i)
+		uw := p.newWorker(1000 + i)
+		uw.stats = w.stats // user plane figures go to the same shard
+		control, user = append(control, w), append(user, uw)
+	}
+	if !p.local {
 		for i := 0; i < p.cfg.ChargingWorkers; i++ {
-			w := p.newWorker(len(p.workers))
-			p.workers = append(p.workers, w)
-			p.wg.Add(1)
-			go func() { defer p.wg.Done(); w.serveJobs() }()
+			charging = append(charging, p.newWorker(2000+i))
 		}
+	}
+	p.statsMu.Lock()
+	p.workers = append(append(p.workers, control...), charging...)
+	p.statsMu.Unlock()
+	for i := range control {
+		w, uw := control[i], user[i]
+		p.wg.Add(2)
+		go func() { defer p.wg.Done(); w.serveControl() }()
+		go func() { defer p.wg.Done(); uw.serveUser() }()
+	}
+	for _, w := range charging {
+		p.wg.Add(1)
+		go func() { defer p.wg.Done(); w.serveJobs() }()
 	}
 	p.c.Watch(p.net)
 	p.c.Faults().OnChange(p.net.faultsChanged)
