@@ -2,6 +2,7 @@ package gtp
 
 import (
 	"context"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -61,4 +62,72 @@ func fmtInt(n int) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// BenchmarkPGWHotPath measures the gateway's work per Create Session +
+// Delete Session without sockets: decode, admit and charge (sim.Rate),
+// session table, encode, for the request and for its delete.
+func BenchmarkPGWHotPath(b *testing.B) {
+	const cards = 1_000_000
+	c := newTestCarrier(b, cards, func(cfg *sim.Config) {
+		cfg.Population.Plans = map[string]float64{"iot-1g-year": 1}
+		cfg.Population.Balance = 1000 * sim.Yuan
+	})
+	p, err := NewPGW(PGWConfig{ControlAddr: "127.0.0.1:0", UserAddr: "127.0.0.1:0", Carrier: c})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	w := p.newWorker(0)
+	s := &testSGW{t: b, c: c}
+	m := s.createRequest(0)
+	from := netip.MustParseAddrPort("127.0.0.1:40000")
+	var resp wire.CreateSessionResponse
+	var del wire.DeleteSessionRequest
+	creates := make([][]byte, 4096)
+	for i := range creates {
+		card := uint32(i * 241 % cards)
+		id := c.Identity(card)
+		m.IMSI.Value, m.MEI.Value, m.ULI = id.IMSI, id.DeviceIMEI*10, uliOf(c.HomeLocation(card))
+		m.SenderFTEID.TEID = card + 1
+		creates[i], _ = m.Append(nil)
+	}
+	delBuf := make([]byte, 0, 256)
+	seq := uint32(0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		pkt := creates[i&4095]
+		seq = wire.NextSeq(seq)
+		pkt[8], pkt[9], pkt[10] = byte(seq>>16), byte(seq>>8), byte(seq) // header sequence number (T flag set)
+		w.out.n = 0
+		w.control(pkt, from, 0)
+		if err := resp.Decode(w.out.data(0)); err != nil || resp.Cause.Value != wire.CauseRequestAccepted {
+			b.Fatalf("create: %v %v", err, resp.Cause.Value)
+		}
+		seq = wire.NextSeq(seq)
+		del.Header = wire.Header{TEID: resp.SenderFTEID.TEID, Seq: seq}
+		del.LinkedEBI = 5
+		delBuf, _ = del.Append(delBuf[:0])
+		w.out.n = 0
+		w.control(delBuf, from, 0)
+	}
+}
+
+// TestBenchSmoke runs Bench briefly, both gateways, so that the code behind
+// `carriersim bench gtp` is exercised by the tests.
+func TestBenchSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs both gateways under load")
+	}
+	res, err := Bench(context.Background(), BenchConfig{Duration: 300 * time.Millisecond, Warmup: 100 * time.Millisecond,
+		SIMs: 20_000, InFlight: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ProceduresPerSecond <= 0 || res.BaselineProceduresPerSecond <= 0 || res.Ratio <= 0 || res.Errors != 0 {
+		t.Errorf("result %+v", res)
+	}
+	t.Logf("ours %.0f/s, go-gtp %.0f/s, ratio %.2f (smoke run, not a measurement)", res.ProceduresPerSecond,
+		res.BaselineProceduresPerSecond, res.Ratio)
 }
