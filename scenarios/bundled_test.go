@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -25,6 +26,15 @@ func TestBundledScenariosRun(t *testing.T) {
 			dir := t.TempDir()
 			r := NewRunner(sc, Options{OutDir: dir, Backends: DefaultBackends})
 			_, res, err := r.Run(context.Background())
+			if raceEnabled && errors.Is(err, ErrThresholds) && res != nil {
+				// Only timing may fail under the race detector.
+				err = nil
+				for i, v := range res.Summary.Thresholds {
+					if m := sc.Thresholds[i].Metric; !v.Pass && m != "latency" && m != "late" {
+						err = ErrThresholds
+					}
+				}
+			}
 			if err != nil {
 				if res != nil {
 					for _, v := range res.Summary.Thresholds {
