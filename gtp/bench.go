@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sort"
 	"time"
 
 	"github.com/carriersim/carriersim/metrics"
@@ -30,6 +31,10 @@ type BenchConfig struct {
 	Workers, LoadWorkers int
 	// SkipBaseline measures only our gateway.
 	SkipBaseline bool
+	// Rounds alternates the two gateways this many times (default 1) and
+	// reports each one's median round, so that a stretch of contention
+	// from other work on the machine does not fall on one side only.
+	Rounds int
 	// Progress, when set, is called with a label as each part starts.
 	Progress func(label string, d time.Duration)
 }
@@ -72,6 +77,10 @@ type BenchResult struct {
 	// Split is set when the gateways ran in another process, each side
 	// pinned to a core of its own (carriersim bench gtp --split).
 	Split bool `json:"split,omitempty"`
+	// Rounds lists every round's procedures per second, ours and the
+	// baseline's, in the order run; the figures above are the medians.
+	Rounds         []float64 `json:"rounds"`
+	BaselineRounds []float64 `json:"baseline_rounds,omitempty"`
 }
 
 // Gateways Bench can measure.
@@ -101,6 +110,12 @@ func (cfg *BenchConfig) fillDefaults() error {
 	}
 	if cfg.Progress == nil {
 		cfg.Progress = func(string, time.Duration) {}
+	}
+	if cfg.Rounds == 0 {
+		cfg.Rounds = 1
+	}
+	if cfg.Rounds < 0 || cfg.Rounds > 100 {
+		return errors.New("gtp: bench: want 1..100 rounds")
 	}
 	if cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.SIMs <= 0 || cfg.InFlight <= 0 || cfg.Rate < 0 {
 		return errors.New("gtp: bench: want duration, sims and in-flight > 0, warmup and rate >= 0")
@@ -172,40 +187,56 @@ func BenchWith(ctx context.Context, cfg BenchConfig, c *sim.Carrier, serve func(
 	if cfg.Rate > 0 {
 		res.Mode, res.InFlight, res.Rate = "open", 0, cfg.Rate
 	}
-	addr, stop, err := serve(BenchOurs)
-	if err != nil {
-		return res, err
+	var ours, bases []BenchSide
+	var allocs []float64
+	for round := 0; round < cfg.Rounds; round++ {
+		addr, stop, err := serve(BenchOurs)
+		if err != nil {
+			return res, err
+		}
+		cfg.Progress(fmt.Sprintf("carriersim PGW (round %d of %d)", round+1, cfg.Rounds), cfg.Warmup+cfg.Duration)
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		side, completed, err := benchOne(ctx, c, addr, &cfg)
+		runtime.ReadMemStats(&ms1)
+		if serr := stop(); err == nil {
+			err = serr
+		}
+		if err != nil {
+			return res, err
+		}
+		ours = append(ours, side)
+		res.Rounds = append(res.Rounds, side.ProceduresPerSecond)
+		if completed > 0 {
+			allocs = append(allocs, float64(ms1.Mallocs-ms0.Mallocs)/float64(completed))
+		}
+		if cfg.SkipBaseline {
+			continue
+		}
+		addr, stop, err = serve(BenchBaseline)
+		if err != nil {
+			return res, err
+		}
+		cfg.Progress(fmt.Sprintf("go-gtp baseline PGW (round %d of %d)", round+1, cfg.Rounds), cfg.Warmup+cfg.Duration)
+		base, _, err := benchOne(ctx, c, addr, &cfg)
+		if serr := stop(); err == nil {
+			err = serr
+		}
+		if err != nil {
+			return res, err
+		}
+		bases = append(bases, base)
+		res.BaselineRounds = append(res.BaselineRounds, base.ProceduresPerSecond)
 	}
-	cfg.Progress("carriersim PGW", cfg.Warmup+cfg.Duration)
-	var ms0, ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
-	side, completed, err := benchOne(ctx, c, addr, &cfg)
-	runtime.ReadMemStats(&ms1)
-	if serr := stop(); err == nil {
-		err = serr
-	}
-	if err != nil {
-		return res, err
-	}
-	res.BenchSide = side
-	if completed > 0 {
-		res.AllocsPerProcedure = float64(ms1.Mallocs-ms0.Mallocs) / float64(completed)
+	res.BenchSide = medianSide(ours)
+	if len(allocs) > 0 {
+		sort.Float64s(allocs)
+		res.AllocsPerProcedure = allocs[len(allocs)/2]
 	}
 	if cfg.SkipBaseline {
 		return res, nil
 	}
-	addr, stop, err = serve(BenchBaseline)
-	if err != nil {
-		return res, err
-	}
-	cfg.Progress("go-gtp baseline PGW", cfg.Warmup+cfg.Duration)
-	base, _, err := benchOne(ctx, c, addr, &cfg)
-	if serr := stop(); err == nil {
-		err = serr
-	}
-	if err != nil {
-		return res, err
-	}
+	base := medianSide(bases)
 	res.Baseline = &base
 	res.BaselineProceduresPerSecond = base.ProceduresPerSecond
 	if base.ProceduresPerSecond > 0 {
@@ -266,6 +297,14 @@ func benchOne(ctx context.Context, c *sim.Carrier, addr string, cfg *BenchConfig
 		return s, final.Completed, fmt.Errorf("gtp: bench: %w", derr)
 	}
 	return s, final.Completed, nil
+}
+
+// medianSide returns the round with the median procedures per second
+// (the upper median for an even count).
+func medianSide(sides []BenchSide) BenchSide {
+	sorted := append([]BenchSide(nil), sides...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ProceduresPerSecond < sorted[j].ProceduresPerSecond })
+	return sorted[len(sorted)/2]
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

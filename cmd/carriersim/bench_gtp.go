@@ -40,14 +40,15 @@ func benchGTP(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "PGW goroutines per socket")
 	loadWorkers := fs.Int("load-workers", runtime.GOMAXPROCS(0), "load client goroutines")
 	skip := fs.Bool("skip-baseline", false, "measure only our PGW")
+	rounds := fs.Int("rounds", 1, "alternate the two gateways this many times and report the medians")
 	split := fs.Bool("split", splitAvailable(), "run the gateways and the load in two processes pinned to a core each (default when taskset and two CPUs are there); --split=false runs all in this process")
 	role := fs.String("split-role", "", "internal: client or server:<gateway> of a --split run")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	if ok, code := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
-	if *dur <= 0 || *dur > time.Hour || *warmup < 0 || *sims <= 0 || *inflight <= 0 || *rate < 0 || *workers <= 0 || *loadWorkers <= 0 {
-		fmt.Fprintln(stderr, "carriersim bench gtp: want --duration in (0, 1h], --warmup >= 0, --sims, --inflight, --workers, --load-workers > 0 and --rate >= 0")
+	if *dur <= 0 || *dur > time.Hour || *warmup < 0 || *sims <= 0 || *inflight <= 0 || *rate < 0 || *workers <= 0 || *loadWorkers <= 0 || *rounds < 1 || *rounds > 100 {
+		fmt.Fprintln(stderr, "carriersim bench gtp: want --duration in (0, 1h], --warmup >= 0, --sims, --inflight, --workers, --load-workers > 0, --rounds 1..100 and --rate >= 0")
 		return exitInvalid
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -59,7 +60,7 @@ func benchGTP(args []string, stdout, stderr io.Writer) int {
 		return benchGTPSplit(ctx, args, stdout, stderr)
 	}
 	cfg := gtp.BenchConfig{Duration: *dur, Warmup: *warmup, SIMs: *sims, InFlight: *inflight,
-		Rate: *rate, Workers: *workers, LoadWorkers: *loadWorkers, SkipBaseline: *skip}
+		Rate: *rate, Workers: *workers, LoadWorkers: *loadWorkers, SkipBaseline: *skip, Rounds: *rounds}
 	prog := newProgress(stderr, !*asJSON)
 	cfg.Progress = func(label string, d time.Duration) { prog.done(); prog.timed(label, d) }
 	var res gtp.BenchResult
@@ -93,7 +94,7 @@ func printBenchGTP(w io.Writer, res *gtp.BenchResult) {
 	if res.Split {
 		where = "gateway and client in two processes, a core each"
 	}
-	fmt.Fprintf(w, "load                 %s, %d SIMs, GOMAXPROCS %d, %.1f s measured\n", mode, res.SIMs, res.GOMAXPROCS, res.Seconds)
+	fmt.Fprintf(w, "load                 %s, %d SIMs, GOMAXPROCS %d, %.1f s measured, median of %d rounds\n", mode, res.SIMs, res.GOMAXPROCS, res.Seconds, len(res.Rounds))
 	fmt.Fprintf(w, "                     %s\n", where)
 	fmt.Fprintf(w, "carriersim PGW       %.0f Create+Delete/s, p99 create %.2f ms, delete %.2f ms, lost %d, errors %d, late %d\n",
 		res.ProceduresPerSecond, res.CreateP99ms, res.DeleteP99ms, res.Lost, res.Errors, res.Late)
@@ -101,7 +102,7 @@ func printBenchGTP(w io.Writer, res *gtp.BenchResult) {
 	if b := res.Baseline; b != nil {
 		fmt.Fprintf(w, "go-gtp baseline PGW  %.0f Create+Delete/s, p99 create %.2f ms, delete %.2f ms, lost %d, errors %d, late %d\n",
 			b.ProceduresPerSecond, b.CreateP99ms, b.DeleteP99ms, b.Lost, b.Errors, b.Late)
-		fmt.Fprintf(w, "ratio                %.2fx\n", res.Ratio)
+		fmt.Fprintf(w, "ratio                %.2fx (rounds: ours %.0f, go-gtp %.0f)\n", res.Ratio, res.Rounds, res.BaselineRounds)
 	}
 }
 
