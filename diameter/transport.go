@@ -12,7 +12,9 @@ import (
 // where the kernel offers it, one stream per association (no multi-homing
 // or stream multiplexing).
 const (
-	NetworkTCP  = "tcp"
+	// NetworkTCP is Diameter over TCP, the default.
+	NetworkTCP = "tcp"
+	// NetworkSCTP is Diameter over SCTP.
 	NetworkSCTP = "sctp"
 )
 
