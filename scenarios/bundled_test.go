@@ -11,7 +11,8 @@ import (
 // TestBundledScenariosRun runs every bundled scenario, ten times shorter,
 // on the real embedded carrier (our OCS and PGW on loopback), and checks
 // that its thresholds pass and every result file is written. With -short
-// only the smoke scenario runs.
+// only the smoke scenario runs. Latency and late-send thresholds are not
+// judged here (a shared CI machine is no place for timing verdicts).
 func TestBundledScenariosRun(t *testing.T) {
 	for _, name := range BundledNames() {
 		if testing.Short() && name != "smoke" {
@@ -26,8 +27,10 @@ func TestBundledScenariosRun(t *testing.T) {
 			dir := t.TempDir()
 			r := NewRunner(sc, Options{OutDir: dir, Backends: DefaultBackends})
 			_, res, err := r.Run(context.Background())
-			if raceEnabled && errors.Is(err, ErrThresholds) && res != nil {
-				// Only timing may fail under the race detector.
+			if errors.Is(err, ErrThresholds) && res != nil {
+				// Timing thresholds are judged by `carriersim run` and
+				// the benchmarks, not by tests on a shared machine: here
+				// only the rules' verdicts must hold.
 				err = nil
 				for i, v := range res.Summary.Thresholds {
 					if m := sc.Thresholds[i].Metric; !v.Pass && m != "latency" && m != "late" {
