@@ -110,7 +110,8 @@ type worker struct {
 	conns []*clientConn
 
 	mu       sync.Mutex
-	sessions []csession
+	sessions []*[sessChunk]csession // grown a chunk at a time: never copied under mu
+	nsess    int
 	freeS    []uint32
 	flights  []flight
 	freeF    []uint32
@@ -154,6 +155,12 @@ func newWorker(l *Load, id int) (*worker, error) {
 	w.e2e = uint32(id) << 24
 	return w, nil
 }
+
+// sessChunk sessions are allocated at a time.
+const sessChunk = 1024
+
+// sess returns session si. The caller holds mu.
+func (w *worker) sess(si uint32) *csession { return &w.sessions[si/sessChunk][si%sessChunk] }
 
 func (w *worker) u64() uint64 { return w.rng.Uint64() }
 
@@ -262,7 +269,7 @@ func (w *worker) pass(now int64) int64 {
 	// Sessions whose next request is due.
 	for len(w.timers) > 0 && budget > 0 {
 		t := w.timers[0]
-		s := &w.sessions[t.sess]
+		s := w.sess(t.sess)
 		if s.seq != t.seq || s.state != csWaiting {
 			w.popTimer()
 			continue
@@ -320,7 +327,7 @@ func (w *worker) begin(c *cursor, intended, now int64) {
 		card = uint32((w.u64() >> 32) * uint64(w.l.cr.Len()) >> 32)
 	}
 	si := w.newSession(card, c.phase)
-	s := &w.sessions[si]
+	s := w.sess(si)
 	w.ctr.started.Add(1)
 	kind := uint8(msgI)
 	if w.l.cfg.EventShare > 0 && float64(w.u64()>>11)/(1<<53) < w.l.cfg.EventShare {
@@ -337,10 +344,13 @@ func (w *worker) newSession(card uint32, phase uint16) uint32 {
 		si = w.freeS[n-1]
 		w.freeS = w.freeS[:n-1]
 	} else {
-		w.sessions = append(w.sessions, csession{})
-		si = uint32(len(w.sessions) - 1)
+		if w.nsess%sessChunk == 0 {
+			w.sessions = append(w.sessions, new([sessChunk]csession))
+		}
+		si = uint32(w.nsess)
+		w.nsess++
 	}
-	s := &w.sessions[si]
+	s := w.sess(si)
 	gen := s.gen + 1
 	*s = csession{gen: gen, sim: card, phase: phase, state: csWaiting}
 	// Session-Id (RFC 6733 §8.8): <origin-host>;<start>;<worker>-<slot>-<gen>
@@ -357,7 +367,7 @@ func (w *worker) newSession(card uint32, phase uint16) uint32 {
 }
 
 func (w *worker) endSession(si uint32) {
-	s := &w.sessions[si]
+	s := w.sess(si)
 	if s.state == csFree {
 		return
 	}
@@ -370,7 +380,7 @@ func (w *worker) endSession(si uint32) {
 
 // step sends the next request of waiting session si.
 func (w *worker) step(si uint32, intended, now int64) {
-	s := &w.sessions[si]
+	s := w.sess(si)
 	kind := s.next
 	if w.l.draining.Load() {
 		kind = msgT
@@ -381,7 +391,7 @@ func (w *worker) step(si uint32, intended, now int64) {
 // schedule makes si send kind at due: at once when due and there is room,
 // else through the timer heap.
 func (w *worker) schedule(si uint32, kind uint8, due, now int64) {
-	s := &w.sessions[si]
+	s := w.sess(si)
 	s.state = csWaiting
 	s.next = kind
 	s.due = due
@@ -399,7 +409,7 @@ func (w *worker) schedule(si uint32, kind uint8, due, now int64) {
 
 // send issues request kind for session si.
 func (w *worker) send(si uint32, kind uint8, intended, now int64) {
-	s := &w.sessions[si]
+	s := w.sess(si)
 	var slot uint32
 	if n := len(w.freeF); n > 0 {
 		slot = w.freeF[n-1]
@@ -522,7 +532,7 @@ func (w *worker) kick() {
 // encodeTo appends the CCR of flight slot to cc's output.
 func (w *worker) encodeTo(cc *clientConn, slot uint32) {
 	f := &w.flights[slot]
-	s := &w.sessions[f.sess]
+	s := w.sess(f.sess)
 	l := w.l
 	r := &w.ccr
 	r.Header = wire.Header{HopByHop: uint32(w.id)<<26 | uint32(f.gen)<<20 | slot, EndToEnd: f.e2e}
@@ -658,7 +668,7 @@ func (w *worker) complete(slot uint32, a *wire.CCA, decodeErr bool, now int64) {
 	w.ctr.answered.Add(1)
 	si, kind := f.sess, f.kind
 	w.freeFlight(slot)
-	s := &w.sessions[si]
+	s := w.sess(si)
 	if kind == msgT || kind == msgE || class != metrics.ClassOK {
 		// The session is over: terminated, an event, or ended by a refusal.
 		w.endSession(si)
@@ -695,8 +705,8 @@ func (w *worker) drain() {
 	w.mu.Lock()
 	now := w.l.now()
 	w.cursors = nil
-	for i := range w.sessions {
-		if s := &w.sessions[i]; s.state == csWaiting {
+	for i := range w.nsess {
+		if s := w.sess(uint32(i)); s.state == csWaiting {
 			s.next = msgT
 			s.seq++
 			w.pushTimer(timerEntry{due: now, sess: uint32(i), seq: s.seq})
@@ -819,11 +829,11 @@ func (l *Load) reauth(sid []byte, abort bool) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	defer w.kick()
-	if v[1] >= uint64(len(w.sessions)) {
+	if v[1] >= uint64(w.nsess) {
 		return false
 	}
 	si := uint32(v[1])
-	s := &w.sessions[si]
+	s := w.sess(si)
 	if s.state == csFree || uint64(s.gen) != v[2] {
 		return false
 	}
