@@ -669,9 +669,17 @@ func (w *worker) complete(slot uint32, a *wire.CCA, decodeErr bool, now int64) {
 	si, kind := f.sess, f.kind
 	w.freeFlight(slot)
 	s := w.sess(si)
-	if kind == msgT || kind == msgE || class != metrics.ClassOK {
-		// The session is over: terminated, an event, or ended by a refusal.
+	if kind == msgT || kind == msgE || (class != metrics.ClassOK && !a.ResultCode.IsSuccess()) {
+		// The session is over: terminated, an event, or ended by a
+		// command-level refusal (the OCS ended it: no CCR-T).
 		w.endSession(si)
+		return
+	}
+	if class != metrics.ClassOK {
+		// Refused for our rating group only: the session is still open on
+		// the OCS (RFC 4006 §5.1), so end it properly.
+		s.granted = 0
+		w.schedule(si, msgT, now, now)
 		return
 	}
 	s.granted = 0
