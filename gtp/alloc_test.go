@@ -1,10 +1,15 @@
 package gtp
 
 import (
+	"context"
 	"net/netip"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/carriersim/carriersim/gtp/wire"
+	"github.com/carriersim/carriersim/metrics"
+	"github.com/carriersim/carriersim/sim"
 )
 
 // TestHotPathAllocatesNothing pins the zero-allocation promise of the
@@ -60,5 +65,45 @@ func TestHotPathAllocatesNothing(t *testing.T) {
 	}
 	if n := p.Stats().SessionsOpen; n != 0 {
 		t.Errorf("%d sessions left open", n)
+	}
+}
+
+// TestEndToEndAllocations runs Create+Delete procedures of our client
+// against our PGW over loopback, closed loop, and counts this process's
+// allocations per procedure after a warm-up: client and gateway together
+// allocate nothing per message; what remains is amortised growth (the
+// timing wheel's slots) and the runtime's own.
+func TestEndToEndAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures allocations over 40,000 procedures")
+	}
+	c := newTestCarrier(t, 100_000, func(cfg *sim.Config) {
+		cfg.Population.Plans = map[string]float64{"iot-1g-year": 1}
+		cfg.Population.Balance = 1000 * sim.Yuan
+	})
+	p := startTestPGW(t, c, func(cfg *PGWConfig) { cfg.Housekeeping = time.Second })
+	run := metrics.NewRun(time.Now(), 2)
+	l, err := StartLoad(context.Background(), LoadConfig{PGW: p.ControlAddr(), Run: run, Devices: sim.NewDevices(c),
+		Workers: 2, ModelledUsage: true, EchoInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	co, _ := c.Resolve(sim.Cohort{})
+	l.RunClosed(sim.Phase{Start: time.Now(), Duration: time.Hour, Cohort: co}, 128)
+	waitFor(t, "warm-up", func() bool { return l.Progress().Completed >= 10_000 })
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	n0 := l.Progress().Completed
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Progress().Completed < n0+30_000 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	runtime.ReadMemStats(&m1)
+	n := l.Progress().Completed - n0
+	per := float64(m1.Mallocs-m0.Mallocs) / float64(n)
+	t.Logf("%.3f allocations per procedure over %d procedures", per, n)
+	if per > 0.5 {
+		t.Errorf("%.3f allocations per Create+Delete procedure end to end, want (nearly) none", per)
 	}
 }
