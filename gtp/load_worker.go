@@ -84,8 +84,9 @@ type delayed struct {
 // seqRing maps the sequence numbers of outstanding requests to sessions:
 // a worker's sequence numbers are consecutive, so a ring indexed by the
 // low bits finds them (answers with TEID 0, such as Context not found,
-// are matched this way too).
-const seqRing = 1 << 18
+// are matched this way too). A request keeps its entry unless a million
+// more are sent while it waits (4 MB a worker).
+const seqRing = 1 << 20
 
 type loadWorker struct {
 	l     *Load
@@ -653,6 +654,7 @@ func (w *loadWorker) onTimer(t timer) {
 		if int(x.tries) < l.cfg.N3 {
 			x.tries++
 			w.st.retrans.Add(1)
+			w.bySeq[x.seq&(seqRing-1)] = t.slot + 1
 			w.encode(t.slot)
 			w.arm(t.slot, now+int64(l.cfg.T3))
 			return
