@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"net"
 
 	"github.com/carriersim/carriersim/gtp/wire"
 	"github.com/carriersim/carriersim/metrics"
@@ -76,13 +75,16 @@ func DecisionCause(d *sim.Decision) wire.Cause {
 
 // ChargingErrorCause returns the cause with which the gateway refuses a
 // request whose charging failed with err: 100 Remote peer not responding
-// for a timeout (the OCS did not answer), 73 No resources available when
-// the OCS was too busy, 72 System failure otherwise. All blame the network.
+// for a timeout (the OCS did not answer: ErrChargingTimeout,
+// context.DeadlineExceeded, or any error in the chain with a Timeout
+// method reporting true, as net.Error has), 73 No resources available when
+// the OCS was too busy (ErrChargingBusy), 72 System failure otherwise. All
+// blame the network.
 func ChargingErrorCause(err error) wire.Cause {
-	var ne net.Error
+	var te interface{ Timeout() bool }
 	switch {
 	case errors.Is(err, ErrChargingTimeout), errors.Is(err, context.DeadlineExceeded),
-		errors.As(err, &ne) && ne.Timeout():
+		errors.As(err, &te) && te.Timeout():
 		return wire.CauseRemotePeerNotResponding
 	case errors.Is(err, ErrChargingBusy):
 		return wire.CauseNoResourcesAvailable
