@@ -147,7 +147,7 @@ func (c *Carrier) Rate(req *Request, d *Decision) {
 	r := &c.recs[req.SIM]
 	c.settle(req.SIM, r, now, month, &p)
 	if req.Kind == KindUpdate || req.Kind == KindTerminate {
-		c.commit(r, &req.Held, req.Used, d)
+		c.commit(req.SIM, r, &req.Held, req.Used, d, now, &p)
 	}
 	if req.Kind == KindTerminate {
 		d.Stops = r.stops
@@ -160,7 +160,7 @@ func (c *Carrier) Rate(req *Request, d *Decision) {
 		reason = c.reserve(req, r, d, now, &p)
 		if reason == ReasonNone && req.Kind == KindEvent {
 			h := d.Hold
-			c.commit(r, &h, d.Granted, d)
+			c.commit(req.SIM, r, &h, d.Granted, d, now, &p)
 			d.Hold = Hold{}
 		}
 	}
@@ -204,8 +204,10 @@ func (c *Carrier) Release(sim uint32, held Hold, used uint64) Decision {
 
 // commit charges used against what was held and releases the hold. Usage
 // past the hold is still recorded (never lost); for pay-per-use plans it is
-// charged as overage.
-func (c *Carrier) commit(r *record, h *Hold, used uint64, d *Decision) {
+// charged as overage. When the allowance is used up under the stop policy
+// the card stops at once (DOMAIN.md: "data is cut at once"), not at its next
+// request.
+func (c *Carrier) commit(sim uint32, r *record, h *Hold, used uint64, d *Decision, now int64, p *pending) {
 	hb := h.Bytes
 	if hb > r.reserved {
 		c.anomalies.Add(1)
@@ -223,6 +225,9 @@ func (c *Carrier) commit(r *record, h *Hold, used uint64, d *Decision) {
 	r.balance += h.Money - cost
 	d.Charged += cost
 	d.Committed += used
+	if pl := &c.plans[r.plan]; pl.Overage == OverageStop && used > 0 && r.used >= uint64(pl.Allowance) {
+		c.addStop(sim, r, ReasonOverQuota, now, r.region, nil, p)
+	}
 }
 
 // admit applies the admission rules and returns the refusal reason, or

@@ -547,3 +547,18 @@ func TestSlowSubscriberDropsAreCounted(t *testing.T) {
 	var d Decision
 	c.Rate(&Request{SIM: 1 << 20, Kind: KindInitial}, &d) // no subscriber: no panic on a closed channel
 }
+
+// TestUsingUpTheAllowanceStopsAtOnce: committing the last units stops the
+// card there and then, even if the session ends and no request follows.
+func TestUsingUpTheAllowanceStopsAtOnce(t *testing.T) {
+	t.Parallel()
+	c := newCarrier(t, func(cfg *Config) { cfg.Population.Plans = map[string]float64{"iot-10m": 1} })
+	d := initial(c, 6, uint64(10*MB))
+	if d.Final != FinalTerminate {
+		t.Fatalf("final = %s", d.Final)
+	}
+	c.Release(6, d.Hold, d.Hold.Bytes)
+	if st := card(t, c, 6); !st.Stops.Has(ReasonOverQuota) || st.Used != uint64(10*MB) {
+		t.Fatalf("after using the allowance: %s used %d", st.Stops, st.Used)
+	}
+}
