@@ -34,6 +34,11 @@ type BenchConfig struct {
 	// LatencyRate is the CCR rate of the latency run (default: half of the
 	// rate the throughput run sustained).
 	LatencyRate float64
+	// Target, if set, is the address of an OCS in another process (such as
+	// `carriersim serve gy`) to measure instead of one started here; its
+	// cards must be those of this population (same Cards and Seed 11:
+	// IMSI 460040000000000 + index). The baseline still runs here.
+	Target string
 	// NoBaseline skips the run against the go-diameter baseline server.
 	NoBaseline bool
 	// Stage, if set, is told when each run starts, for progress displays.
@@ -111,11 +116,7 @@ func Benchmark(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	cfg.fillDefaults()
 	res := BenchResult{GOMAXPROCS: runtime.GOMAXPROCS(0), Connections: cfg.Connections,
 		MaxInFlight: cfg.MaxInFlight, Seconds: cfg.Duration.Seconds()}
-	newCarrier := func() (*sim.Carrier, error) {
-		one := 1.0
-		return sim.New(sim.Config{Population: sim.Spec{Count: cfg.Cards, Seed: 11,
-			Plans: map[string]float64{"iot-1g-year": 1}, Bound: &one, Balance: 1000 * sim.Yuan}})
-	}
+	newCarrier := func() (*sim.Carrier, error) { return sim.New(BenchCarrierConfig(cfg.Cards)) }
 	stage := func(name string) {
 		if cfg.Stage != nil {
 			cfg.Stage(name, cfg.Duration+cfg.Duration/5)
@@ -126,17 +127,22 @@ func Benchmark(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	if err != nil {
 		return res, err
 	}
-	srv, err := NewServer(ServerConfig{Addr: "127.0.0.1:0", Carrier: c})
-	if err != nil {
-		return res, err
+	target := cfg.Target
+	var srv *Server
+	if target == "" {
+		srv, err = NewServer(ServerConfig{Addr: "127.0.0.1:0", Carrier: c})
+		if err != nil {
+			return res, err
+		}
+		if err := srv.Start(); err != nil {
+			return res, err
+		}
+		defer srv.Close()
+		target = srv.Addr()
 	}
-	if err := srv.Start(); err != nil {
-		return res, err
-	}
-	defer srv.Close()
 
 	stage("throughput, our OCS")
-	tp, err := benchRun(ctx, &cfg, c, srv.Addr(), cfg.Offered)
+	tp, err := benchRun(ctx, &cfg, c, target, cfg.Offered)
 	if err != nil {
 		return res, fmt.Errorf("diameter: bench: %w", err)
 	}
@@ -147,14 +153,16 @@ func Benchmark(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	if lr == 0 {
 		lr = tp.answered / 2
 	}
-	half, err := benchRun(ctx, &cfg, c, srv.Addr(), lr)
+	half, err := benchRun(ctx, &cfg, c, target, lr)
 	if err != nil {
 		return res, fmt.Errorf("diameter: bench: %w", err)
 	}
 	res.P50, res.P99, res.P999 = half.p50, half.p99, half.p999
 	res.HalfRateOffered, res.HalfRateAnswered, res.HalfRateLate = lr, half.answered, half.late
 	res.Lost += half.lost
-	srv.Close()
+	if srv != nil {
+		srv.Close()
+	}
 
 	if !cfg.NoBaseline {
 		bc, err := newCarrier()
@@ -184,6 +192,16 @@ func Benchmark(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// BenchCarrierConfig is the carrier Benchmark rates with: cards on a
+// yearly 1 GB plan, bound to their devices, with money, so that the load
+// is served rather than refused. `carriersim serve gy --bench-population`
+// builds the same one for a Target in another process.
+func BenchCarrierConfig(cards int) sim.Config {
+	one := 1.0
+	return sim.Config{Population: sim.Spec{Count: cards, Seed: 11,
+		Plans: map[string]float64{"iot-1g-year": 1}, Bound: &one, Balance: 1000 * sim.Yuan}}
 }
 
 type runResult struct {

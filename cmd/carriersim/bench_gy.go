@@ -33,6 +33,8 @@ func serveGy(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 1, "population seed")
 	dur := fs.Duration("duration", 0, "stop after this long (0: until interrupted)")
 	every := fs.Duration("every", 5*time.Second, "print counters this often (0: never)")
+	benchPop := fs.Bool("bench-population", false, "build the population of bench gy (--cards cards on a yearly plan) for bench gy --target")
+	baseline := fs.Bool("baseline", false, "serve with the go-diameter baseline OCS instead of ours (for bench gy --target)")
 	if ok, code := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
@@ -40,13 +42,40 @@ func serveGy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "carriersim serve gy: --cards must be > 0, --duration and --every >= 0")
 		return exitInvalid
 	}
-	c, err := sim.New(sim.Config{Population: sim.Spec{Count: *cards, Seed: *seed}})
+	simCfg := sim.Config{Population: sim.Spec{Count: *cards, Seed: *seed}}
+	if *benchPop {
+		simCfg = diameter.BenchCarrierConfig(*cards)
+	}
+	c, err := sim.New(simCfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "carriersim serve gy:", err)
 		return exitInvalid
 	}
-	s, err := diameter.NewServer(diameter.ServerConfig{Addr: *addr, Network: *network, OriginHost: *host,
-		OriginRealm: *realm, RedirectServer: *redirect, Carrier: c})
+	scfg := diameter.ServerConfig{Addr: *addr, Network: *network, OriginHost: *host,
+		OriginRealm: *realm, RedirectServer: *redirect, Carrier: c}
+	if *baseline {
+		b, err := diameter.NewBaselineServer(scfg)
+		if err != nil {
+			fmt.Fprintln(stderr, "carriersim serve gy:", err)
+			return exitInvalid
+		}
+		if err := b.Start(); err != nil {
+			fmt.Fprintln(stderr, "carriersim serve gy:", err)
+			return exitRuntime
+		}
+		defer b.Close()
+		fmt.Fprintf(stdout, "baseline OCS (go-diameter) listening on %s, %d cards\n", b.Addr(), *cards)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if *dur > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, *dur)
+			defer cancel()
+		}
+		<-ctx.Done()
+		return exitOK
+	}
+	s, err := diameter.NewServer(scfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "carriersim serve gy:", err)
 		return exitInvalid
@@ -94,6 +123,7 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	updates := fs.Int("updates", 3, "CCR-Us per session")
 	offered := fs.Float64("offered", 2_000_000, "CCR/s offered in the throughput runs")
 	latRate := fs.Float64("latency-rate", 0, "CCR/s of the latency run (default: half the rate sustained)")
+	target := fs.String("target", "", "measure the OCS at this address (e.g. carriersim serve gy --bench-population) instead of one in this process")
 	noBaseline := fs.Bool("no-baseline", false, "skip the go-diameter baseline run")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
@@ -125,6 +155,7 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	res, err := diameter.Benchmark(ctx, diameter.BenchConfig{
 		Duration: *dur, Cards: *cards, Connections: *conns, Workers: *workers, MaxInFlight: *inflight,
 		Updates: max(*updates, 0), Offered: *offered, LatencyRate: max(*latRate, 0), NoBaseline: *noBaseline,
+		Target: *target,
 		Stage: func(name string, d time.Duration) {
 			if started {
 				prog.done()
