@@ -47,6 +47,7 @@ type clientConn struct {
 	bufSize int
 	logf    func(string, ...any)
 
+	wmu     sync.Mutex // one writer at a time, so that bytes stay in order
 	outMu   sync.Mutex
 	out     []byte
 	nc      net.Conn     // nil while down
@@ -199,6 +200,43 @@ func (cc *clientConn) send(enc func([]byte) ([]byte, error)) bool {
 	return err == nil
 }
 
+// writeInline writes what is buffered from the calling goroutine, waiting
+// at most inlineWait: what the socket has not taken by then goes back to
+// the writer goroutine, so a caller that must go on reading is never held
+// longer (two peers writing to each other cannot deadlock). It saves the
+// hand-off to the writer goroutine, a cross-CPU wake-up of 50-200 µs on
+// this kind of VM. scratch is returned for reuse.
+func (cc *clientConn) writeInline(scratch []byte) []byte {
+	cc.wmu.Lock()
+	defer cc.wmu.Unlock()
+	cc.outMu.Lock()
+	buf := append(scratch[:0], cc.out...)
+	cc.out = cc.out[:0]
+	nc := cc.nc
+	cc.outMu.Unlock()
+	if len(buf) == 0 || nc == nil {
+		return buf
+	}
+	_ = nc.SetWriteDeadline(time.Now().Add(inlineWait))
+	n, err := nc.Write(buf)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			cc.outMu.Lock()
+			rest := append(buf[n:len(buf):len(buf)], cc.out...)
+			cc.out = append(cc.out[:0], rest...)
+			cc.outMu.Unlock()
+			cc.flush()
+			return buf
+		}
+		cc.fail(nc, err)
+	}
+	return buf
+}
+
+// inlineWait bounds a write from a reading or pacing goroutine.
+const inlineWait = 20 * time.Millisecond
+
 // flush asks the writer to write what is buffered.
 func (cc *clientConn) flush() {
 	select {
@@ -216,6 +254,7 @@ func (cc *clientConn) writeLoop() {
 		case <-cc.done:
 			return
 		}
+		cc.wmu.Lock()
 		cc.outMu.Lock()
 		buf, nc := cc.out, cc.nc
 		cc.out = spare[:0]
@@ -226,6 +265,7 @@ func (cc *clientConn) writeLoop() {
 				cc.fail(nc, err)
 			}
 		}
+		cc.wmu.Unlock()
 		spare = buf
 	}
 }

@@ -135,6 +135,9 @@ type worker struct {
 	imei []byte
 	uli  []byte
 
+	wmu        sync.Mutex // guards writing and wbuf
+	writing    []int
+	wbuf       []byte
 	touched    []int
 	touchedSet []bool
 
@@ -209,8 +212,8 @@ func (w *worker) loop() {
 		now := w.l.now()
 		next := w.pass(now)
 		w.sleepTil = next
-		w.kick()
 		w.mu.Unlock()
+		w.writeTouched()
 		select {
 		case <-w.l.done:
 			return
@@ -519,6 +522,30 @@ func (w *worker) touch(i int) {
 	}
 }
 
+// writeTouched writes the output of the connections touched since the
+// last call, from the calling goroutine (the worker or a reader), without
+// mu held: a reader waiting for mu never waits for a write.
+func (w *worker) writeTouched() {
+	w.wmu.Lock() // before mu: the scratch below is shared by the worker and its readers
+	w.mu.Lock()
+	if len(w.touched) == 0 {
+		w.mu.Unlock()
+		w.wmu.Unlock()
+		return
+	}
+	touched := append(w.writing[:0], w.touched...)
+	for _, i := range w.touched {
+		w.touchedSet[i] = false
+	}
+	w.touched = w.touched[:0]
+	w.mu.Unlock()
+	for _, i := range touched {
+		w.wbuf = w.l.conns[i].writeInline(w.wbuf)
+	}
+	w.writing = touched
+	w.wmu.Unlock()
+}
+
 // kick asks the writers of the touched connections to write. The caller
 // holds mu; the kicks do not block.
 func (w *worker) kick() {
@@ -762,10 +789,10 @@ func (l *Load) answers(cc *clientConn, msgs [][]byte) {
 // release ends a run of answers: flush what they made the worker send,
 // unlock, and wake the worker if it was held back by MaxInFlight.
 func (w *worker) release() {
-	w.kick()
 	wake := w.blocked
 	w.blocked = false
 	w.mu.Unlock()
+	w.writeTouched()
 	if wake {
 		w.wakeUp()
 	}

@@ -223,6 +223,7 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error lists the problems, one per line, as file:line: key: message.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	for i, p := range e.Problems {

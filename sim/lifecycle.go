@@ -110,6 +110,7 @@ type OpError struct {
 	Err   error
 }
 
+// Error says which operation on which card was refused, and why.
 func (e *OpError) Error() string {
 	return fmt.Sprintf("sim: %s card %d (%s): %v", e.Op, e.SIM, e.Stops, e.Err)
 }
