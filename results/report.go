@@ -5,6 +5,7 @@ import (
 	"html"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/carriersim/carriersim/metrics"
@@ -125,7 +126,7 @@ svg text{font:11px system-ui,sans-serif} .legend span{display:inline-block;margi
 		dist = append(dist, sr)
 	}
 	b.WriteString(lineChartX(pxs, dist, nil, "ms", true, func(x float64) string {
-		return fmt.Sprintf("%g%%", 100*(1-math.Pow(10, -x)))
+		return strconv.FormatFloat(100*(1-math.Pow(10, -x)), 'f', -1, 32) + "%"
 	}))
 
 	b.WriteString(`<h2>Refusals and failures</h2>`)
