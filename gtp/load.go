@@ -327,6 +327,9 @@ type LoadProgress struct {
 	// Completed counts sessions that ended by the client's own Delete
 	// Session with an accepted answer.
 	Completed uint64
+	// Abandoned counts sessions whose Create Session Request was still
+	// held back by MaxInFlight when Drain began, and so never sent.
+	Abandoned uint64
 }
 
 // Progress returns a cheap snapshot of the client's figures.
@@ -352,6 +355,7 @@ func (l *Load) Progress() LoadProgress {
 		p.PathFailures += s.pathFailures.Load()
 		p.Unexpected += s.unexpected.Load()
 		p.Completed += s.completed.Load()
+		p.Abandoned += s.abandoned.Load()
 	}
 	return p
 }

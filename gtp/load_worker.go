@@ -69,7 +69,7 @@ type command struct {
 type loadStats struct {
 	started, open, inflight, sent, answered, retrans, late, timeouts atomic.Uint64
 	netDeleted, lost, reattaches, noIdle, gpdus, gpduBytes           atomic.Uint64
-	restarts, pathFailures, unexpected, completed, live              atomic.Uint64
+	restarts, pathFailures, unexpected, completed, live, abandoned   atomic.Uint64
 	_                                                                [64]byte
 }
 
@@ -798,15 +798,21 @@ func (w *loadWorker) sendUsage(s uint32) {
 	}
 }
 
-// drainAll stops arrivals and deletes every session now.
+// drainAll stops arrivals, deletes every open session now and gives up the
+// attaches not yet sent.
 func (w *loadWorker) drainAll(now int64) {
 	w.drain = true
 	for s := range w.sess {
 		x := &w.sess[s]
-		switch x.state {
-		case csIdle:
+		switch {
+		case x.state == csIdle:
 			w.toDelete(uint32(s), now)
-		case csReattach:
+		case x.state == csReattach:
+			w.end(uint32(s))
+		case x.state == csCreating && !x.sent:
+			// Still waiting for the in-flight bound: never sent, so
+			// nothing to undo on the gateway.
+			w.st.abandoned.Add(1)
 			w.end(uint32(s))
 		}
 	}
