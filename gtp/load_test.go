@@ -18,7 +18,7 @@ func startTestLoad(t testing.TB, c *sim.Carrier, p *PGW, mut func(*LoadConfig)) 
 	t.Helper()
 	run := metrics.NewRun(time.Now(), 4)
 	cfg := LoadConfig{PGW: p.ControlAddr(), PGWUser: p.UserAddr(), Run: run, Devices: sim.NewDevices(c),
-		Workers: 2, T3: 200 * time.Millisecond, N3: 2}
+		Workers: 2, T3: 500 * time.Millisecond, N3: 3}
 	if mut != nil {
 		mut(&cfg)
 	}

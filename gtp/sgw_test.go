@@ -205,10 +205,11 @@ func startTestPGW(t testing.TB, c *sim.Carrier, mut func(*PGWConfig)) *PGW {
 	return p
 }
 
-// waitFor polls cond for up to 3 s.
+// waitFor polls cond for up to 10 s (generous for a loaded CI machine
+// running the race detector; it only matters when a test fails).
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
