@@ -23,7 +23,7 @@ func startLoad(t *testing.T, c *sim.Carrier, addrs []string, mod func(*LoadConfi
 	t.Helper()
 	run := metrics.NewRun(time.Now(), 2)
 	cfg := LoadConfig{Addrs: addrs, Devices: sim.NewDevices(c), Run: run, Workers: 2, Connections: 2,
-		Timeout: time.Second}
+		Timeout: 5 * time.Second} // generous: CI machines are slow and shared
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -33,6 +33,17 @@ func startLoad(t *testing.T, c *sim.Carrier, addrs []string, mod func(*LoadConfi
 	}
 	t.Cleanup(func() { l.Close() })
 	return l, run
+}
+
+// waitStarted waits until n sessions have started (at most 10s).
+func waitStarted(t *testing.T, l *Load, n uint64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); l.Progress().SessionsStarted < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions started, want %d", l.Progress().SessionsStarted, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func waitIdle(t *testing.T, l *Load, d time.Duration) {
@@ -109,8 +120,8 @@ func TestLoadClassifiesRefusals(t *testing.T) {
 	p := phase(500, 100*time.Millisecond, 1, 0, 1000, 10_000)
 	p.Cohort = stopped
 	l.Run(p)
-	time.Sleep(150 * time.Millisecond)
-	waitIdle(t, l, 5*time.Second)
+	waitStarted(t, l, 50)
+	waitIdle(t, l, 10*time.Second)
 	run.Tick(time.Now())
 	n := run.CountWhere(metrics.Filter{Message: "CCR-I", Class: "refused", Code: 4010, Blame: "card"}, metrics.AllLabels)
 	if n != 50 {
@@ -131,7 +142,7 @@ func TestLoadFailoverAndRetransmission(t *testing.T) {
 	c2 := newCarrier(t, nil)
 	silent := startServer(t, c2, nil)
 	l, run := startLoad(t, c, []string{silent.Addr(), good.Addr()}, func(cfg *LoadConfig) {
-		cfg.Timeout = 100 * time.Millisecond
+		cfg.Timeout, cfg.Retries = 100*time.Millisecond, 5
 		cfg.Connections, cfg.Workers = 2, 1
 	})
 	// One connection per server: take the silent one's connection to the
@@ -143,8 +154,8 @@ func TestLoadFailoverAndRetransmission(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Run(phase(200, 100*time.Millisecond, 0, 0, 100, 1000))
-	time.Sleep(150 * time.Millisecond)
-	waitIdle(t, l, 5*time.Second)
+	waitStarted(t, l, 20)
+	waitIdle(t, l, 10*time.Second)
 	run.Tick(time.Now())
 	p := l.Progress()
 	if p.Timeouts != 0 || p.Retransmissions == 0 {
@@ -168,8 +179,8 @@ func TestLoadTimeoutsBlameNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Run(phase(100, 100*time.Millisecond, 1, 0, 100, 1000))
-	time.Sleep(200 * time.Millisecond)
-	waitIdle(t, l, 5*time.Second)
+	waitStarted(t, l, 10)
+	waitIdle(t, l, 10*time.Second)
 	run.Tick(time.Now())
 	if n := run.CountWhere(metrics.Filter{Message: "CCR-I", Class: "timeout", Blame: "network"}, metrics.AllLabels); n != 10 {
 		t.Fatalf("%d timeouts blamed on the network, want 10 (totals %+v)", n, run.Totals())
@@ -237,7 +248,7 @@ func TestLoadImpairment(t *testing.T) {
 	c := newCarrier(t, nil)
 	s := startServer(t, c, nil)
 	l, run := startLoad(t, c, []string{s.Addr()}, func(cfg *LoadConfig) {
-		cfg.Timeout, cfg.Retries = 50*time.Millisecond, 5
+		cfg.Timeout, cfg.Retries = 50*time.Millisecond, 10
 	})
 	l.Impair(20*time.Millisecond, 0.3)
 	l.Run(phase(500, 100*time.Millisecond, 0, 0, 100, 1000))

@@ -38,7 +38,11 @@ func TestCapabilitiesWatchdogDisconnect(t *testing.T) {
 			if tt.want == wire.Success && (len(a.AuthApplicationIDs) != 1 || a.AuthApplicationIDs[0] != wire.AppCreditControl) {
 				t.Fatalf("CEA applications %v, want [4]", a.AuthApplicationIDs)
 			}
-			if got := p.closed(200 * time.Millisecond); got != tt.closed {
+			wait := 200 * time.Millisecond
+			if tt.closed {
+				wait = 3 * time.Second // returns as soon as it is closed
+			}
+			if got := p.closed(wait); got != tt.closed {
 				t.Fatalf("closed = %v, want %v", got, tt.closed)
 			}
 		})
