@@ -40,7 +40,7 @@ type ServerConfig struct {
 	SessionGrace time.Duration
 	// DuplicateWindow is how long an ended session is remembered so that a
 	// retransmission of its last request is answered again rather than
-	// with 5002 (default 10s; a client retransmits within Timeout × (Retries+1)).
+	// with 5002 (default 5s; it must cover the clients' Timeout × (Retries+1)).
 	DuplicateWindow time.Duration
 	// SweepInterval is how often silent sessions are looked for (default 1s).
 	SweepInterval time.Duration
@@ -75,7 +75,7 @@ func (c *ServerConfig) fillDefaults() {
 		c.SessionGrace = 5 * time.Second
 	}
 	if c.DuplicateWindow == 0 {
-		c.DuplicateWindow = 10 * time.Second
+		c.DuplicateWindow = 5 * time.Second
 	}
 	if c.SweepInterval == 0 {
 		c.SweepInterval = time.Second
