@@ -13,8 +13,8 @@ import (
 //
 // Layout: sessions live in pointer-free chunks, a slab per shard, so the garbage
 // collector never scans them and a million sessions cost no GC time. A shard
-// is chosen by the top bits of the Session-Id's hash; inside it a
-// map[uint64]uint32 takes the hash to a slab slot. Keys up to sessionKeyMax
+// is chosen by the top bits of the Session-Id's hash; inside it a hashIdx
+// takes the hash to a slab slot. Keys up to sessionKeyMax
 // bytes are kept inline; a longer key, or the (astronomically rare) second
 // key with the same 64-bit hash, goes to a map[string]uint32 instead, the
 // only path that allocates.
@@ -94,7 +94,7 @@ type session struct {
 
 type sessionShard struct {
 	mu      sync.Mutex
-	idx     map[uint64]uint32
+	idx     hashIdx
 	long    map[string]uint32
 	slab    []*[slabChunk]session // grown a chunk at a time: never copied
 	n       int                   // slots in use or free
@@ -138,7 +138,6 @@ type cardSessions struct {
 func newSessionTable() *sessionTable {
 	t := &sessionTable{seed: maphash.MakeSeed()}
 	for i := range t.shards {
-		t.shards[i].idx = make(map[uint64]uint32)
 		t.shards[i].long = make(map[string]uint32)
 	}
 	for i := range t.cards {
@@ -159,7 +158,7 @@ func (sh *sessionShard) at(slot int) *session { return &sh.slab[slot/slabChunk][
 // slot or -1.
 func (sh *sessionShard) lookup(h uint64, key []byte) int {
 	if len(key) <= sessionKeyMax {
-		if slot, ok := sh.idx[h]; ok {
+		if slot, ok := sh.idx.get(h); ok {
 			s := sh.at(int(slot))
 			if !s.long && int(s.keyLen) == len(key) && string(s.key[:s.keyLen]) == string(key) {
 				return int(slot)
@@ -191,11 +190,11 @@ func (sh *sessionShard) insert(h uint64, key []byte) int {
 	s := sh.at(int(slot))
 	gen := s.gen + 1
 	*s = session{hash: h, gen: gen, ext: -1}
-	_, taken := sh.idx[h]
+	_, taken := sh.idx.get(h)
 	if len(key) <= sessionKeyMax && !taken {
 		copy(s.key[:], key)
 		s.keyLen = uint8(len(key))
-		sh.idx[h] = slot
+		sh.idx.put(h, slot)
 	} else {
 		s.long = true
 		sh.long[string(key)] = slot
@@ -215,8 +214,8 @@ func (sh *sessionShard) remove(slot int) {
 				break
 			}
 		}
-	} else if cur, ok := sh.idx[s.hash]; ok && int(cur) == slot {
-		delete(sh.idx, s.hash)
+	} else if cur, ok := sh.idx.get(s.hash); ok && int(cur) == slot {
+		sh.idx.del(s.hash)
 	}
 	if s.ext >= 0 {
 		sh.extFree = append(sh.extFree, s.ext)
