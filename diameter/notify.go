@@ -99,7 +99,7 @@ func (c *serverConn) sessionRequest(id []byte, abort bool) {
 		OriginHost:        s.originHost,
 		OriginRealm:       s.originRealm,
 		DestinationRealm:  c.peerRealm,
-		DestinationHost:   c.peerHost,
+		DestinationHost:   destinationHost(id, c.peerHost),
 		AuthApplicationID: wire.AppCreditControl,
 	}
 	var out []byte
@@ -118,6 +118,22 @@ func (c *serverConn) sessionRequest(id []byte, abort bool) {
 	}
 	c.out = out
 	_ = c.flushLocked()
+}
+
+// destinationHost is the Destination-Host of a server-initiated request:
+// the client that opened the session, which RFC 6733 §8.8 puts at the head
+// of its Session-Id ("<DiameterIdentity>;..."), so that the request finds
+// it through a routing agent; else the peer of the connection.
+func destinationHost(sid, peer []byte) []byte {
+	for i, ch := range sid {
+		if ch == ';' {
+			if i > 0 {
+				return sid[:i]
+			}
+			break
+		}
+	}
+	return peer
 }
 
 // endSession ends the open session id (the client said it does not know

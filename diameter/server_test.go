@@ -255,7 +255,7 @@ func TestManualStopSendsRAR(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
 	const card = 11
-	wantCode(t, f.open("s-stop", card, 1<<20), wire.Success, "")
+	wantCode(t, f.open("pgw.test;s-stop", card, 1<<20), wire.Success, "")
 	if err := f.c.Stop(card); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestManualStopSendsRAR(t *testing.T) {
 	if err := rar.Decode(m); err != nil {
 		t.Fatalf("want a RAR, got %v", err)
 	}
-	if string(rar.SessionID) != "s-stop" || string(rar.DestinationHost) != "pgw.test" || rar.ReAuthRequestType != wire.AuthorizeOnly {
+	if string(rar.SessionID) != "pgw.test;s-stop" || string(rar.DestinationHost) != "pgw.test" || rar.ReAuthRequestType != wire.AuthorizeOnly {
 		t.Fatalf("RAR %+v", rar)
 	}
 	var raa wire.RAA
@@ -272,7 +272,7 @@ func TestManualStopSendsRAR(t *testing.T) {
 	raa.OriginHost, raa.OriginRealm = []byte("pgw.test"), []byte("test")
 	f.p.send(mustEnc(t, raa.Append))
 	// The client re-authorises and is refused: the card is stopped.
-	a := f.update("s-stop", card, 1, 1000, 1000)
+	a := f.update("pgw.test;s-stop", card, 1, 1000, 1000)
 	wantCode(t, a, wire.EndUserServiceDenied, "reason=manual_stop blame=card")
 	if st := f.card(t, card); st.Reserved != 0 || st.Used != 1000 {
 		t.Fatalf("after refusal: %+v", st)
