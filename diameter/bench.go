@@ -39,6 +39,10 @@ type BenchConfig struct {
 	// cards must be those of this population (same Cards and Seed 11:
 	// IMSI 460040000000000 + index). The baseline still runs here.
 	Target string
+	// BaselineTarget, if set, is the address of a baseline OCS in another
+	// process (`carriersim serve gy --baseline --bench-population`) to
+	// measure instead of one started here.
+	BaselineTarget string
 	// NoBaseline skips the run against the go-diameter baseline server.
 	NoBaseline bool
 	// Stage, if set, is told when each run starts, for progress displays.
@@ -169,20 +173,24 @@ func Benchmark(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 		if err != nil {
 			return res, err
 		}
-		base, err := NewBaselineServer(ServerConfig{Addr: "127.0.0.1:0", Carrier: bc})
-		if err != nil {
-			return res, err
+		baseAddr := cfg.BaselineTarget
+		if baseAddr == "" {
+			base, err := NewBaselineServer(ServerConfig{Addr: "127.0.0.1:0", Carrier: bc})
+			if err != nil {
+				return res, err
+			}
+			if err := base.Start(); err != nil {
+				return res, err
+			}
+			defer base.Close()
+			baseAddr = base.Addr()
 		}
-		if err := base.Start(); err != nil {
-			return res, err
-		}
-		defer base.Close()
 		stage("throughput, go-diameter baseline")
 		bcfg := cfg
 		// The baseline answers one request at a time per connection; keep
 		// its queue short enough that nothing times out.
 		bcfg.MaxInFlight = min(cfg.MaxInFlight, 1024)
-		bt, err := benchRun(ctx, &bcfg, bc, base.Addr(), cfg.Offered)
+		bt, err := benchRun(ctx, &bcfg, bc, baseAddr, cfg.Offered)
 		if err != nil {
 			return res, fmt.Errorf("diameter: bench baseline: %w", err)
 		}

@@ -1,15 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"regexp"
+	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/carriersim/carriersim/diameter"
 	"github.com/carriersim/carriersim/sim"
@@ -18,6 +25,66 @@ import (
 func init() {
 	register("bench gy", "measure the Gy OCS end to end over loopback, and a go-diameter baseline", benchGy)
 	register("serve gy", "run the Gy OCS on its own (for a gateway, a DRA or another load generator)", serveGy)
+}
+
+// startChild starts `carriersim serve gy` (our OCS, or the baseline) on an
+// ephemeral port in a child process pinned to CPU 0 with GOMAXPROCS=1, and
+// returns its address and a function that stops it.
+func startChild(ctx context.Context, cards int, baseline bool) (string, func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	args := []string{"serve", "gy", "--addr", "127.0.0.1:0", "--bench-population", "--cards", strconv.Itoa(cards),
+		"--every", "0", "--cpu", "0"}
+	if baseline {
+		args = append(args, "--baseline")
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stopChild := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	m := listenRE.FindStringSubmatch(line)
+	if err != nil || m == nil {
+		stopChild()
+		return "", nil, fmt.Errorf("serve gy did not say where it listens (%q, %v)", line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return m[1], stopChild, nil
+}
+
+var listenRE = regexp.MustCompile(`listening on (?:tcp |sctp )?(\S+?),`)
+
+// pinProcess binds every thread of this process (and so every thread it
+// creates later) to one CPU.
+func pinProcess(cpu int) error {
+	var set unix.CPUSet
+	set.Set(cpu)
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := unix.SchedSetaffinity(tid, &set); err != nil {
+			return fmt.Errorf("pin thread %d to CPU %d: %w", tid, cpu, err)
+		}
+	}
+	return nil
 }
 
 // serveGy runs the OCS until interrupted (or for --duration), printing its
@@ -35,12 +102,19 @@ func serveGy(args []string, stdout, stderr io.Writer) int {
 	every := fs.Duration("every", 5*time.Second, "print counters this often (0: never)")
 	benchPop := fs.Bool("bench-population", false, "build the population of bench gy (--cards cards on a yearly plan) for bench gy --target")
 	baseline := fs.Bool("baseline", false, "serve with the go-diameter baseline OCS instead of ours (for bench gy --target)")
+	cpu := fs.Int("cpu", -1, "pin the process to this CPU (Linux)")
 	if ok, code := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
 	if *cards <= 0 || *dur < 0 || *every < 0 {
 		fmt.Fprintln(stderr, "carriersim serve gy: --cards must be > 0, --duration and --every >= 0")
 		return exitInvalid
+	}
+	if *cpu >= 0 {
+		if err := pinProcess(*cpu); err != nil {
+			fmt.Fprintln(stderr, "carriersim serve gy:", err)
+			return exitRuntime
+		}
 	}
 	simCfg := sim.Config{Population: sim.Spec{Count: *cards, Seed: *seed}}
 	if *benchPop {
@@ -124,6 +198,7 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	offered := fs.Float64("offered", 2_000_000, "CCR/s offered in the throughput runs")
 	latRate := fs.Float64("latency-rate", 0, "CCR/s of the latency run (default: half the rate sustained)")
 	target := fs.String("target", "", "measure the OCS at this address (e.g. carriersim serve gy --bench-population) instead of one in this process")
+	split := fs.Bool("split", false, "run each OCS in a child process pinned to CPU 0 and the load pinned to CPU 1, GOMAXPROCS=1 each (Linux, 2+ CPUs)")
 	noBaseline := fs.Bool("no-baseline", false, "skip the go-diameter baseline run")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
@@ -150,12 +225,40 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	baseTarget := ""
+	if *split {
+		if *target != "" {
+			fmt.Fprintln(stderr, "carriersim bench gy: --split and --target exclude each other")
+			return exitInvalid
+		}
+		if err := pinProcess(1); err != nil {
+			fmt.Fprintln(stderr, "carriersim bench gy: --split:", err)
+			return exitRuntime
+		}
+		runtime.GOMAXPROCS(1)
+		addr, stopOurs, err := startChild(ctx, *cards, false)
+		if err != nil {
+			fmt.Fprintln(stderr, "carriersim bench gy: --split:", err)
+			return exitRuntime
+		}
+		defer stopOurs()
+		*target = addr
+		if !*noBaseline {
+			addr, stopBase, err := startChild(ctx, *cards, true)
+			if err != nil {
+				fmt.Fprintln(stderr, "carriersim bench gy: --split:", err)
+				return exitRuntime
+			}
+			defer stopBase()
+			baseTarget = addr
+		}
+	}
 	prog := newProgress(stderr, !*asJSON)
 	started := false
 	res, err := diameter.Benchmark(ctx, diameter.BenchConfig{
 		Duration: *dur, Cards: *cards, Connections: *conns, Workers: *workers, MaxInFlight: *inflight,
 		Updates: max(*updates, 0), Offered: *offered, LatencyRate: max(*latRate, 0), NoBaseline: *noBaseline,
-		Target: *target,
+		Target: *target, BaselineTarget: baseTarget,
 		Stage: func(name string, d time.Duration) {
 			if started {
 				prog.done()
