@@ -154,17 +154,14 @@ func (r *Run) Observe(w int, s Sample) {
 		h = NewHist()
 		sh.lat[s.Msg][s.Class] = h
 	}
-	if s.Class != ClassTimeout {
-		h.Record(s.Latency)
-	} else {
-		h.Record(s.Latency) // the time waited before giving up
-	}
+	h.Record(s.Latency) // for a timeout: the time waited before giving up
 	key := countKey{s.Msg, s.Class, s.Code, s.Blame}
 	sh.counts[key]++
-	lt := sh.byLabel[r.labelAt(time.Now().Add(-s.Latency))]
+	lbl := r.labelAt(time.Now().Add(-s.Latency))
+	lt := sh.byLabel[lbl]
 	if lt == nil {
 		lt = &labelTotals{counts: map[countKey]uint64{}}
-		sh.byLabel[r.labelAt(time.Now().Add(-s.Latency))] = lt
+		sh.byLabel[lbl] = lt
 	}
 	if lt.lat[s.Msg][s.Class] == nil {
 		lt.lat[s.Msg][s.Class] = NewHist()
