@@ -529,8 +529,8 @@ func (r *Runner) checkAborts(run *metrics.Run, c *sim.Carrier) string {
 		}
 		switch t.Metric {
 		case "count", "late", "events":
-			if (t.Op == "<" || t.Op == "<=" || t.Op == "==") && !compare(t.Op, r.observe(t, run, c), t.Value) &&
-				r.observe(t, run, c) > t.Value {
+			// Counts only grow: once past an upper bound they cannot recover.
+			if v := r.observe(t, run, c); (t.Op == "<" || t.Op == "<=" || t.Op == "==") && v > t.Value {
 				return t.String()
 			}
 		case "latency", "ratio":
@@ -600,12 +600,7 @@ func (r *Runner) result(run *metrics.Run, c *sim.Carrier, start, finished time.T
 		t := &sc.Thresholds[i]
 		v := r.observe(t, run, c)
 		ok := compare(t.Op, v, t.Value)
-		verdict := results.Verdict{Name: t.String(), Rule: t.String(), Observed: v, Pass: ok, Line: t.Line}
-		if t.Name != "" {
-			verdict.Rule = (&Threshold{Metric: t.Metric, Message: t.Message, Stat: t.Stat, Class: t.Class, Code: t.Code,
-				Blame: t.Blame, Reason: t.Reason, Region: t.Region, Event: t.Event, During: t.During, Outside: t.Outside,
-				Op: t.Op, Value: t.Value}).String()
-		}
+		verdict := results.Verdict{Name: t.String(), Rule: t.Rule(), Observed: v, Pass: ok, Line: t.Line}
 		if math.IsNaN(v) {
 			verdict.Observed = 0
 			verdict.Detail = "no data: nothing matched the threshold's filters"

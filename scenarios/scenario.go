@@ -161,11 +161,17 @@ type Threshold struct {
 	Line    int
 }
 
-// String renders the threshold as a readable rule.
+// String names the threshold: its name, or its rule when it has none.
 func (t *Threshold) String() string {
 	if t.Name != "" {
 		return t.Name
 	}
+	return t.Rule()
+}
+
+// Rule renders the threshold as a readable rule, e.g.
+// latency.p99{message=CCR-U,outside=outage} < 2ms.
+func (t *Threshold) Rule() string {
 	var b strings.Builder
 	b.WriteString(t.Metric)
 	if t.Stat != "" {

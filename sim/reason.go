@@ -1,5 +1,7 @@
 package sim
 
+import "strconv"
+
 // Reason says why a request was refused or why a card's state changed. The
 // first eight values double as stop reasons: bit r of a StopSet is Reason r.
 type Reason uint8
@@ -246,17 +248,5 @@ func Services(list ...Service) ServiceSet {
 	return s
 }
 
-// itoa formats without fmt so String methods stay cheap.
-func itoa(v uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	return string(b[i:])
-}
+// itoa formats a number for the String methods of out-of-range values.
+func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
