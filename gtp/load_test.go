@@ -141,6 +141,9 @@ func TestLoadReattachAfterMaintenance(t *testing.T) {
 	must(t, err)
 	waitFor(t, "deleted by network", func() bool { return l.Progress().DeletedByNetwork > 0 })
 	waitFor(t, "re-attaches", func() bool { return l.Progress().Reattaches >= l.Progress().DeletedByNetwork })
+	// Reattaches counts attaches sent; under -race the answers can lag, so
+	// wait for the gateway to have refused some before ending maintenance.
+	waitFor(t, "refused re-attaches", func() bool { return p.Stats().Answers["CreateSession:73"] > 0 })
 	must(t, c.Faults().EndMaintenance(id))
 	drain(t, l, 0)
 	run.Tick(time.Now())
