@@ -35,6 +35,10 @@ type ServerConfig struct {
 	RedirectServer string
 	// ProductName is announced in CEA (default "carriersim").
 	ProductName string
+	// Instance names this OCS among several sharing one carrier, so that
+	// an outage of that instance alone (sim.Faults.StartInstanceOutage)
+	// takes only it down; "" answers only to outages of every OCS.
+	Instance string
 	// SessionGrace is added to a grant's Validity-Time before a silent
 	// session is released (RFC 4006 Tcc; default 5s of carrier time).
 	SessionGrace time.Duration

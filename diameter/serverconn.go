@@ -329,7 +329,7 @@ func localIP(nc net.Conn) []byte {
 // outage returns the OCS outage in force now, 0 when up.
 func (c *serverConn) outage() sim.OutageMode {
 	cr := c.s.c
-	return cr.Faults().Outage(sim.NodeOCS, cr.Clock().UnixNano())
+	return cr.Faults().InstanceOutage(sim.NodeOCS, c.s.cfg.Instance, cr.Clock().UnixNano())
 }
 
 // appendMsg encodes one message with enc into out and counts it as an

@@ -119,6 +119,7 @@ type maintWindow struct {
 type outageWindow struct {
 	id       FaultID
 	node     Node
+	instance string // "" takes out every instance of node
 	mode     OutageMode
 	from, to int64
 }
@@ -200,20 +201,34 @@ func (f *Faults) EndMaintenance(id FaultID) error {
 	})
 }
 
-// StartOutage takes node out from now until EndOutage.
+// StartOutage takes every instance of node out from now until EndOutage.
 func (f *Faults) StartOutage(n Node, mode OutageMode) (FaultID, error) {
 	return f.ScheduleOutage(n, mode, f.clock.Now(), time.Time{})
 }
 
-// ScheduleOutage takes node out from from until to (zero: until EndOutage).
+// ScheduleOutage takes every instance of node out from from until to (zero:
+// until EndOutage).
 func (f *Faults) ScheduleOutage(n Node, mode OutageMode, from, to time.Time) (FaultID, error) {
+	return f.ScheduleInstanceOutage(n, "", mode, from, to)
+}
+
+// StartInstanceOutage takes one named instance of node out from now until
+// EndOutage: one OCS of a pair, say, so that clients fail over to the other.
+// An empty instance means every instance, as StartOutage.
+func (f *Faults) StartInstanceOutage(n Node, instance string, mode OutageMode) (FaultID, error) {
+	return f.ScheduleInstanceOutage(n, instance, mode, f.clock.Now(), time.Time{})
+}
+
+// ScheduleInstanceOutage is ScheduleOutage for one named instance of node
+// (see StartInstanceOutage).
+func (f *Faults) ScheduleInstanceOutage(n Node, instance string, mode OutageMode, from, to time.Time) (FaultID, error) {
 	if n >= numNodes {
 		return 0, fmt.Errorf("sim: outage: unknown node %d", n)
 	}
 	if mode < OutageSilent || mode > OutageUnable {
 		return 0, fmt.Errorf("sim: outage: want mode silent, busy or unable, got %d", mode)
 	}
-	w := outageWindow{node: n, mode: mode, from: from.UnixNano(), to: math.MaxInt64}
+	w := outageWindow{node: n, instance: instance, mode: mode, from: from.UnixNano(), to: math.MaxInt64}
 	if !to.IsZero() {
 		w.to = to.UnixNano()
 	}
@@ -309,12 +324,20 @@ func (f *Faults) LocationDown(r RegionID, l *Location, now int64) bool {
 }
 
 // Outage returns the mode of node's outage at virtual time now, or 0 when
-// the node is up.
+// the node is up. Only outages of every instance count; a named instance
+// asks InstanceOutage.
 func (f *Faults) Outage(n Node, now int64) OutageMode {
+	return f.InstanceOutage(n, "", now)
+}
+
+// InstanceOutage returns the mode of the outage of the named instance of
+// node at virtual time now (an outage of every instance, or of that one),
+// or 0 when it is up. It allocates nothing and takes no lock.
+func (f *Faults) InstanceOutage(n Node, instance string, now int64) OutageMode {
 	s := f.snap.Load()
 	for i := range s.outages {
 		w := &s.outages[i]
-		if w.node == n && now >= w.from && now < w.to {
+		if w.node == n && now >= w.from && now < w.to && (w.instance == "" || w.instance == instance) {
 			return w.mode
 		}
 	}
@@ -326,6 +349,7 @@ type ActiveFault struct {
 	ID       FaultID
 	Kind     string // "maintenance" or "outage"
 	Node     Node
+	Instance string // the instance of Node an outage takes out; "" for every one
 	Mode     OutageMode
 	Target   Target
 	From, To time.Time // To is zero while open-ended
@@ -348,7 +372,7 @@ func (f *Faults) List() []ActiveFault {
 			From: time.Unix(0, w.from), To: to(w.to), Active: now >= w.from && now < w.to})
 	}
 	for _, w := range s.outages {
-		out = append(out, ActiveFault{ID: w.id, Kind: "outage", Node: w.node, Mode: w.mode,
+		out = append(out, ActiveFault{ID: w.id, Kind: "outage", Node: w.node, Instance: w.instance, Mode: w.mode,
 			From: time.Unix(0, w.from), To: to(w.to), Active: now >= w.from && now < w.to})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

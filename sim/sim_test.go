@@ -562,3 +562,43 @@ func TestUsingUpTheAllowanceStopsAtOnce(t *testing.T) {
 		t.Fatalf("after using the allowance: %s used %d", st.Stops, st.Used)
 	}
 }
+
+func TestOutagesByInstance(t *testing.T) {
+	c := newCarrier(t, nil)
+	f := c.Faults()
+	now := func() int64 { return c.Clock().UnixNano() }
+	one, err := f.StartInstanceOutage(NodeOCS, "ocs-1", OutageBusy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := f.InstanceOutage(NodeOCS, "ocs-1", now()); m != OutageBusy {
+		t.Errorf("ocs-1 during its outage: %v, want busy", m)
+	}
+	if m := f.InstanceOutage(NodeOCS, "ocs-2", now()); m != 0 {
+		t.Errorf("ocs-2 during ocs-1's outage: %v, want up", m)
+	}
+	if m := f.Outage(NodeOCS, now()); m != 0 {
+		t.Errorf("unnamed OCS during ocs-1's outage: %v, want up", m)
+	}
+	all, err := f.StartOutage(NodeOCS, OutageSilent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := f.InstanceOutage(NodeOCS, "ocs-2", now()); m != OutageSilent {
+		t.Errorf("ocs-2 during an outage of every OCS: %v, want silent", m)
+	}
+	if m := f.InstanceOutage(NodeGateway, "ocs-2", now()); m != 0 {
+		t.Errorf("gateway during an OCS outage: %v, want up", m)
+	}
+	if l := f.List(); len(l) != 2 || l[0].Instance != "ocs-1" || l[1].Instance != "" {
+		t.Errorf("List: %+v", l)
+	}
+	for _, id := range []FaultID{one, all} {
+		if err := f.EndOutage(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := f.InstanceOutage(NodeOCS, "ocs-1", now()); m != 0 {
+		t.Errorf("ocs-1 after its outage: %v, want up", m)
+	}
+}
