@@ -38,7 +38,7 @@ func newBenchConn(tb testing.TB, sessions int) *benchConn {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bc := &benchConn{c: newServerConn(s, 1, nil)}
+	bc := &benchConn{c: newServerConn(s, 1, nil, "")}
 	bc.c.open = true
 	p := &peer{t: tb}
 	for i := range sessions {

@@ -80,7 +80,7 @@ func (c *serverConn) flushBatch() {
 	s := c.s
 	cr := s.c
 	now := cr.Clock().UnixNano()
-	mode := cr.Faults().InstanceOutage(sim.NodeOCS, s.cfg.Instance, now)
+	mode := cr.Faults().InstanceOutage(sim.NodeOCS, c.instance, now)
 	c.outMu.Lock()
 	b.nreq = 0
 	for k := 0; k < b.n; k++ {

@@ -44,6 +44,7 @@ type clientConn struct {
 	id      *clientIdentity
 	handler clientHandler
 	tw      time.Duration // watchdog interval
+	standby bool          // to an alternate OCS: new requests only when no primary is up
 	bufSize int
 	logf    func(string, ...any)
 

@@ -48,7 +48,7 @@ func FuzzServerConn(f *testing.F) {
 		mu.Lock()
 		defer mu.Unlock()
 		a, b := net.Pipe()
-		sc := newServerConn(s, s.nextID.Add(1), a)
+		sc := newServerConn(s, s.nextID.Add(1), a, "")
 		done := make(chan struct{})
 		go func() { sc.serve(); close(done) }()
 		go func() { _, _ = io.Copy(io.Discard, b) }()

@@ -21,7 +21,12 @@ import (
 type LoadConfig struct {
 	// Addrs are the OCS addresses, in failover order: every connection
 	// starts on the first that answers and moves to the next when its
-	// connection fails.
+	// connection fails. With more than one, each worker also keeps a
+	// standby connection to each alternate, carrying no new requests while
+	// a connection to the primary is up: retransmissions (T flag) and
+	// answers of 3004 TOO_BUSY or 3002 UNABLE_TO_DELIVER go there at once
+	// (RFC 6733 §5.5.4, §7.1.3; RFC 4006 §5.5), as a PCEF with a primary
+	// and a secondary OCS does.
 	Addrs []string
 	// Network is NetworkTCP (default) or NetworkSCTP.
 	Network string
@@ -244,6 +249,16 @@ func StartLoad(ctx context.Context, cfg LoadConfig) (*Load, error) {
 		cc.network = cfg.Network
 		l.conns = append(l.conns, cc)
 	}
+	// Standbys: one per worker per alternate address, its failover order
+	// starting at that alternate.
+	for k := 1; k < len(cfg.Addrs); k++ {
+		order := append(append([]string(nil), cfg.Addrs[k:]...), cfg.Addrs[:k]...)
+		for range cfg.Workers {
+			cc := newClientConn(len(l.conns), order, &l.id, l, cfg.WatchdogInterval, cfg.BufferSize, cfg.Logf)
+			cc.network, cc.standby = cfg.Network, true
+			l.conns = append(l.conns, cc)
+		}
+	}
 	errc := make(chan error, len(l.conns))
 	for _, cc := range l.conns {
 		go func() { errc <- cc.start(timeout) }()
@@ -264,7 +279,11 @@ func StartLoad(ctx context.Context, cfg LoadConfig) (*Load, error) {
 		l.Close()
 		return nil, err
 	}
-	for i, cc := range l.conns {
+	for i, cc := range l.conns[:cfg.Connections] {
+		w := l.workers[i%len(l.workers)]
+		w.conns = append(w.conns, cc)
+	}
+	for i, cc := range l.conns[cfg.Connections:] {
 		w := l.workers[i%len(l.workers)]
 		w.conns = append(w.conns, cc)
 	}

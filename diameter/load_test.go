@@ -269,3 +269,60 @@ func TestLoadImpairment(t *testing.T) {
 	}
 	l.Impair(0, 0)
 }
+
+// TestLoadFailsOverBetweenInstances takes down one front end of an OCS pair
+// that shares its sessions, in each outage mode, while sessions are open:
+// the client fails over to the other, every session ends properly on it
+// (no 5002 for a session begun on the first), and nothing stays reserved.
+func TestLoadFailsOverBetweenInstances(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []sim.OutageMode{sim.OutageSilent, sim.OutageBusy, sim.OutageUnable} {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			c := newCarrier(t, nil)
+			s := startServer(t, c, func(cfg *ServerConfig) {
+				cfg.Instance = "ocs-1"
+				cfg.Alternates = []Instance{{Name: "ocs-2", Addr: "127.0.0.1:0"}}
+			})
+			addrs := s.Addrs()
+			if len(addrs) != 2 || addrs[0] == addrs[1] {
+				t.Fatalf("Addrs() = %v, want two front ends", addrs)
+			}
+			l, run := startLoad(t, c, addrs, func(cfg *LoadConfig) {
+				cfg.Timeout, cfg.Retries = 150*time.Millisecond, 3
+				cfg.WatchdogInterval = 50 * time.Millisecond
+				cfg.Connections, cfg.Workers = 2, 2
+			})
+			// 40 sessions of a CCR-I, 4 CCR-Us 100ms apart and a CCR-T:
+			// the outage starts while all are open.
+			l.Run(phase(200, 200*time.Millisecond, 4, 100*time.Millisecond, 100, 1000))
+			waitStarted(t, l, 40)
+			if _, err := c.Faults().StartInstanceOutage(sim.NodeOCS, "ocs-1", mode); err != nil {
+				t.Fatal(err)
+			}
+			// Let every session run its course before draining (a drain
+			// would end them early with CCR-T).
+			for deadline := time.Now().Add(10 * time.Second); l.Progress().SessionsOpen > 0 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			waitIdle(t, l, 10*time.Second)
+			run.Tick(time.Now())
+			p := l.Progress()
+			if p.Timeouts != 0 || p.Retransmissions == 0 {
+				t.Errorf("progress %+v: want retransmissions to the alternate and no timeouts", p)
+			}
+			if n := run.CountWhere(metrics.Filter{Class: "ok"}, metrics.AllLabels); n != 40*6 {
+				t.Errorf("%d ok answers, want %d (totals %+v)", n, 40*6, run.Totals())
+			}
+			if mode == sim.OutageSilent && p.Failovers == 0 {
+				t.Errorf("no connection failed over from the silent front end: %+v", p)
+			}
+			if st := s.Stats(); st.Answers[5002] != 0 {
+				t.Errorf("%d answers 5002: a session was not found on the alternate", st.Answers[5002])
+			}
+			if c.Census().Reserved != 0 {
+				t.Error("reservations left")
+			}
+		})
+	}
+}

@@ -153,7 +153,7 @@ func newWorker(l *Load, id int) (*worker, error) {
 	w := &worker{l: l, id: id, pace: pace,
 		maxIn: (l.cfg.MaxInFlight + l.cfg.Workers - 1) / l.cfg.Workers,
 		imsi:  make([]byte, 0, 20), imei: make([]byte, 0, 20), uli: make([]byte, 0, 16),
-		touchedSet: make([]bool, l.cfg.Connections)}
+		touchedSet: make([]bool, l.cfg.Connections+l.cfg.Workers*max(0, len(l.cfg.Addrs)-1))}
 	w.rng.Seed(l.cfg.Seed, uint64(id)*0x9E3779B97F4A7C15+1)
 	w.e2e = uint32(id) << 24
 	return w, nil
@@ -447,15 +447,25 @@ func (w *worker) send(si uint32, kind uint8, intended, now int64) {
 }
 
 // pickConn returns the index (in Load.conns) of the next connection of this
-// worker that is up, round robin.
+// worker that is up, round robin, preferring those that are not standbys.
 func (w *worker) pickConn() int {
 	n := len(w.conns)
+	standby := -1
 	for i := 0; i < n; i++ {
 		w.rr++
 		cc := w.conns[w.rr%n]
-		if cc.up.Load() {
+		if !cc.up.Load() {
+			continue
+		}
+		if !cc.standby {
 			return cc.idx
 		}
+		if standby < 0 {
+			standby = cc.idx
+		}
+	}
+	if standby >= 0 {
+		return standby
 	}
 	return w.conns[0].idx
 }
@@ -675,6 +685,19 @@ func (w *worker) complete(slot uint32, a *wire.CCA, decodeErr bool, now int64) {
 	f := &w.flights[slot]
 	l := w.l
 	rc := a.ResultCode
+	if (rc == wire.TooBusy || rc == wire.UnableToDeliver) && !decodeErr && f.retries > 0 {
+		// Not carried out: try the alternate OCS, if there is one up
+		// (RFC 6733 §7.1.3 DIAMETER_TOO_BUSY).
+		if alt := w.alternate(int(f.conn)); l.conns[alt].addr() != l.conns[f.conn].addr() {
+			f.retries--
+			f.gen = (f.gen + 1) & (1<<genBits - 1)
+			f.tflag = true
+			f.conn = uint16(alt)
+			w.ctr.retrans.Add(1)
+			w.transmit(slot, now, false)
+			return
+		}
+	}
 	var m *wire.MSCCAnswer
 	for i := range a.NumMSCC {
 		if a.MSCC[i].RatingGroup == l.cfg.RatingGroup || !a.MSCC[i].HasRatingGroup {

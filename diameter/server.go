@@ -35,10 +35,18 @@ type ServerConfig struct {
 	RedirectServer string
 	// ProductName is announced in CEA (default "carriersim").
 	ProductName string
-	// Instance names this OCS among several sharing one carrier, so that
-	// an outage of that instance alone (sim.Faults.StartInstanceOutage)
-	// takes only it down; "" answers only to outages of every OCS.
+	// Instance names the front end listening on Addr, so that an outage
+	// of that instance alone (sim.Faults.StartInstanceOutage) takes only
+	// it down; "" answers only to outages of every OCS.
 	Instance string
+	// Alternates are further front ends of the same OCS, each listening
+	// on its own address and obeying the outages of its own name: a
+	// geo-redundant pair with replicated sessions, say. They share the
+	// session table, so a client that fails over from one to another
+	// (RFC 4006 §5.5) finds its sessions there, and a retransmission sent
+	// with the T flag to the alternate is answered from the original's
+	// record rather than charged again.
+	Alternates []Instance
 	// SessionGrace is added to a grant's Validity-Time before a silent
 	// session is released (RFC 4006 Tcc; default 5s of carrier time).
 	SessionGrace time.Duration
@@ -57,6 +65,12 @@ type ServerConfig struct {
 	// Logf, if set, receives connection-level problems (a peer that closed,
 	// a stream out of step). It must be safe for concurrent use.
 	Logf func(format string, args ...any)
+}
+
+// Instance is one front end of an OCS: its name among the OCS's instances
+// (the name outages use) and its listen address.
+type Instance struct {
+	Name, Addr string
 }
 
 func (c *ServerConfig) fillDefaults() {
@@ -116,6 +130,16 @@ func (c *ServerConfig) validate() error {
 	if c.BufferSize < 2*c.MaxMessageLen {
 		errs = append(errs, fmt.Errorf("buffer_size: want at least twice max_message_len (%d), got %d", 2*c.MaxMessageLen, c.BufferSize))
 	}
+	names := map[string]bool{c.Instance: c.Instance != ""}
+	for i, a := range c.Alternates {
+		if a.Addr == "" {
+			errs = append(errs, fmt.Errorf("alternates[%d].addr: want a listen address such as 127.0.0.1:3869, got none", i))
+		}
+		if a.Name != "" && names[a.Name] {
+			errs = append(errs, fmt.Errorf("alternates[%d].name: want a name no other instance has, got %q again", i, a.Name))
+		}
+		names[a.Name] = a.Name != ""
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("diameter: invalid server configuration:\n%w", errors.Join(errs...))
 	}
@@ -144,7 +168,7 @@ type Server struct {
 
 	sessions *sessionTable
 
-	ln      net.Listener
+	lns     []listener // the primary (Addr) first, then Alternates
 	started atomic.Bool
 	closed  atomic.Bool
 	done    chan struct{}
@@ -206,25 +230,51 @@ func (s *Server) Start() error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("diameter: server already started")
 	}
-	ln, err := listen(s.cfg.Network, s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("diameter: listen %s: %w", s.cfg.Addr, err)
+	insts := append([]Instance{{Name: s.cfg.Instance, Addr: s.cfg.Addr}}, s.cfg.Alternates...)
+	for _, in := range insts {
+		ln, err := listen(s.cfg.Network, in.Addr)
+		if err != nil {
+			for _, l := range s.lns {
+				l.Close()
+			}
+			s.lns = nil
+			return fmt.Errorf("diameter: listen %s: %w", in.Addr, err)
+		}
+		s.lns = append(s.lns, listener{Listener: ln, instance: in.Name})
 	}
-	s.ln = ln
 	s.c.Watch(s)
-	s.wg.Add(3)
-	go s.acceptLoop()
+	s.wg.Add(2 + len(s.lns))
+	for i := range s.lns {
+		go s.acceptLoop(&s.lns[i])
+	}
 	go s.sweepLoop()
 	go s.notifyLoop()
 	return nil
 }
 
-// Addr returns the address the server listens on ("" before Start).
+// listener is one front end's listening socket.
+type listener struct {
+	net.Listener
+	instance string
+}
+
+// Addr returns the address the server's primary front end listens on (""
+// before Start).
 func (s *Server) Addr() string {
-	if s.ln == nil {
+	if len(s.lns) == 0 {
 		return ""
 	}
-	return s.ln.Addr().String()
+	return s.lns[0].Addr().String()
+}
+
+// Addrs returns the addresses of every front end, the primary first and
+// then the Alternates in order (nil before Start).
+func (s *Server) Addrs() []string {
+	var out []string
+	for _, l := range s.lns {
+		out = append(out, l.Addr().String())
+	}
+	return out
 }
 
 // Close sends DPR to every peer, answers what was already received, stops
@@ -235,8 +285,8 @@ func (s *Server) Close() error {
 		return nil
 	}
 	close(s.done)
-	if s.ln != nil {
-		s.ln.Close()
+	for _, l := range s.lns {
+		l.Close()
 	}
 	s.connMu.Lock()
 	conns := make([]*serverConn, 0, len(s.conns))
@@ -257,10 +307,10 @@ func (s *Server) logf(format string, args ...any) {
 	}
 }
 
-func (s *Server) acceptLoop() {
+func (s *Server) acceptLoop(ln *listener) {
 	defer s.wg.Done()
 	for {
-		nc, err := s.ln.Accept()
+		nc, err := ln.Accept()
 		if err != nil {
 			if s.closed.Load() {
 				return
@@ -281,7 +331,7 @@ func (s *Server) acceptLoop() {
 			_ = tc.SetNoDelay(true)
 		}
 		s.accepted.Add(1)
-		c := newServerConn(s, s.nextID.Add(1), nc)
+		c := newServerConn(s, s.nextID.Add(1), nc, ln.instance)
 		s.connMu.Lock()
 		if s.closed.Load() {
 			s.connMu.Unlock()

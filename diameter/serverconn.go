@@ -18,9 +18,10 @@ import (
 // answers per write(2). Other goroutines (RAR, ASR, DPR) append to out
 // under outMu and write themselves.
 type serverConn struct {
-	s  *Server
-	id uint32
-	nc net.Conn
+	s        *Server
+	id       uint32
+	nc       net.Conn
+	instance string // the front end it came in on, for its outages
 
 	outMu sync.Mutex
 	out   []byte
@@ -38,8 +39,8 @@ type serverConn struct {
 	ea  wire.ErrorAnswer
 }
 
-func newServerConn(s *Server, id uint32, nc net.Conn) *serverConn {
-	return &serverConn{s: s, id: id, nc: nc, out: make([]byte, 0, s.cfg.BufferSize), b: new(batch)}
+func newServerConn(s *Server, id uint32, nc net.Conn, instance string) *serverConn {
+	return &serverConn{s: s, id: id, nc: nc, instance: instance, out: make([]byte, 0, s.cfg.BufferSize), b: new(batch)}
 }
 
 // serve reads and answers until the peer goes away, the stream goes out of
@@ -329,7 +330,7 @@ func localIP(nc net.Conn) []byte {
 // outage returns the OCS outage in force now, 0 when up.
 func (c *serverConn) outage() sim.OutageMode {
 	cr := c.s.c
-	return cr.Faults().InstanceOutage(sim.NodeOCS, c.s.cfg.Instance, cr.Clock().UnixNano())
+	return cr.Faults().InstanceOutage(sim.NodeOCS, c.instance, cr.Clock().UnixNano())
 }
 
 // appendMsg encodes one message with enc into out and counts it as an
