@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -120,5 +121,102 @@ func TestRunSeriesAndTotals(t *testing.T) {
 	}
 	if h := r.LatenciesByClass("CCR-U", ClassTimeout); h.Count() != 1 {
 		t.Fatal("by class")
+	}
+}
+
+// TestTallyMergesExactly: the tallies of two runs, each holding half of the
+// samples, merge (also through JSON, as shards' figures.json do) into the
+// tally of one run holding all of them.
+func TestTallyMergesExactly(t *testing.T) {
+	t.Parallel()
+	start := time.Now().Add(-time.Minute)
+	all, a, b := NewRun(start, 1), NewRun(start, 2), NewRun(start, 1)
+	for i := 0; i < 1000; i++ {
+		half := a
+		if i%2 == 1 {
+			half = b
+		}
+		class, code, blame := ClassOK, uint32(2001), ""
+		if i%7 == 0 {
+			class, code, blame = ClassRefused, 4012, "card"
+		}
+		s := Sample{Class: class, Code: code, Blame: blame, Latency: time.Duration(100+i*i%5000) * time.Microsecond}
+		s.Msg = all.Message("CCR-U")
+		all.Observe(0, s)
+		s.Msg = half.Message("CCR-U")
+		half.Observe(i, s)
+		if i%100 == 0 {
+			all.Late(0, all.Message("CCR-U"))
+			half.Late(0, half.Message("CCR-U"))
+		}
+	}
+	for _, r := range []*Run{all, a, b} {
+		r.Tick(time.Now())
+	}
+	merged := NewTally()
+	for _, r := range []*Run{a, b} {
+		js, err := json.Marshal(r.Tally())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Tally
+		if err := json.Unmarshal(js, &back); err != nil {
+			t.Fatal(err)
+		}
+		merged.Merge(&back)
+	}
+	want := all.Tally()
+	for _, q := range []float64{0, 0.5, 0.9, 0.99, 0.999, 1} {
+		if g, w := merged.LatencyWhere("CCR-U", nil, AllLabels).Quantile(q), want.LatencyWhere("CCR-U", nil, AllLabels).Quantile(q); g != w {
+			t.Errorf("q%v: merged %s, one run %s", q, g, w)
+		}
+	}
+	g, w := merged.LatencyWhere("CCR-U", []Class{ClassRefused}, AllLabels), want.LatencyWhere("CCR-U", []Class{ClassRefused}, AllLabels)
+	if g.Count() != w.Count() || g.Min() != w.Min() || g.Max() != w.Max() || g.Mean() != w.Mean() {
+		t.Errorf("refused: merged %d/%s/%s, one run %d/%s/%s", g.Count(), g.Min(), g.Max(), w.Count(), w.Min(), w.Max())
+	}
+	for _, f := range []Filter{{}, {Class: "refused"}, {Code: 4012}, {Blame: "card"}, {Message: "CCR-I"}} {
+		if g, w := merged.CountWhere(f, AllLabels), want.CountWhere(f, AllLabels); g != w {
+			t.Errorf("count %+v: merged %d, one run %d", f, g, w)
+		}
+	}
+	if g, w := merged.LateWhere("", AllLabels), want.LateWhere("", AllLabels); g != w || g != 10 {
+		t.Errorf("late: merged %d, one run %d", g, w)
+	}
+	if l := merged.Labels(); len(l) != 1 || l[0] != "" {
+		t.Errorf("labels %q", l)
+	}
+	var bad Tally
+	if err := json.Unmarshal([]byte(`{"counts":[{"class":"fine"}]}`), &bad); err == nil || !strings.Contains(err.Error(), "counts[0].class") {
+		t.Errorf("bad class: %v", err)
+	}
+}
+
+// TestOnIntervalSeesEverySample: the per-interval histograms handed to
+// OnInterval add up to the run's totals, second by second.
+func TestOnIntervalSeesEverySample(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1000, 0)
+	r := NewRun(start, 1)
+	got := map[int]int64{}
+	r.OnInterval(func(sec int, msg string, h *Hist) {
+		if msg != "CCR-I" {
+			t.Errorf("message %q", msg)
+		}
+		got[sec] += h.Count()
+	})
+	m := r.Message("CCR-I")
+	for sec := 0; sec < 3; sec++ {
+		for i := 0; i <= sec; i++ {
+			r.Observe(0, Sample{Msg: m, Class: ClassOK, Code: 2001, Latency: time.Millisecond})
+		}
+		r.Tick(start.Add(time.Duration(sec)*time.Second + 400*time.Millisecond))
+		r.Observe(0, Sample{Msg: m, Class: ClassOK, Code: 2001, Latency: time.Millisecond})
+		r.SetLabel(start.Add(time.Duration(sec)*time.Second+800*time.Millisecond), "x")
+	}
+	for sec, s := range r.Series() {
+		if got[sec] != int64(s.Msgs["CCR-I"].Count) || got[sec] != int64(sec+2) {
+			t.Errorf("second %d: intervals %d, series %d", sec, got[sec], s.Msgs["CCR-I"].Count)
+		}
 	}
 }

@@ -70,10 +70,14 @@ type Run struct {
 	// sample to the label in force at its intended send time, so a request
 	// sent during an outage and timing out after it counts as during.
 	spans atomic.Pointer[[]labelSpan]
-	// Totals are kept per label (the set of timeline events in force), so
-	// thresholds can be judged "during an outage" or "outside maintenance"
-	// exactly, from merged histograms rather than per-second percentiles.
-	totals map[string]*labelTotals
+	// tally keeps the totals per label (the set of timeline events in
+	// force), so thresholds can be judged "during an outage" or "outside
+	// maintenance" exactly, from merged histograms rather than per-second
+	// percentiles.
+	tally *Tally
+	// onInterval, if set, receives each closed interval's histogram per
+	// message (see OnInterval).
+	onInterval func(sec int, msg string, h *Hist)
 }
 
 type labelSpan struct {
@@ -106,7 +110,7 @@ type countKey struct {
 
 // NewRun returns a Run starting at start with workers shards.
 func NewRun(start time.Time, workers int) *Run {
-	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1, totals: map[string]*labelTotals{}}
+	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1, tally: NewTally()}
 	for i := range r.shards {
 		r.shards[i].counts = map[countKey]uint64{}
 		r.shards[i].byLabel = map[string]*labelTotals{}
@@ -270,24 +274,17 @@ func (r *Run) tickLocked(now time.Time) {
 		}
 		clear(sh.counts)
 		for label, lt := range sh.byLabel {
-			tot := r.totals[label]
-			if tot == nil {
-				tot = &labelTotals{counts: map[countKey]uint64{}}
-				r.totals[label] = tot
-			}
 			for k, v := range lt.counts {
-				tot.counts[k] += v
+				r.tally.count[tallyCount{label, r.Name(k.msg), k.class, k.code, k.blame}] += v
 			}
 			for m := range lt.lat {
-				tot.late[m] += lt.late[m]
+				if lt.late[m] > 0 {
+					r.tally.late[lateKey{label, r.Name(MsgID(m))}] += lt.late[m]
+				}
 				for c, h := range lt.lat[m] {
-					if h == nil {
-						continue
+					if h != nil {
+						r.tally.addLatency(latKey{label, r.Name(MsgID(m)), Class(c)}, h)
 					}
-					if tot.lat[m][c] == nil {
-						tot.lat[m][c] = NewHist()
-					}
-					tot.lat[m][c].Merge(h)
 				}
 			}
 		}
@@ -322,6 +319,9 @@ func (r *Run) tickLocked(now time.Time) {
 			s.Msgs[name] = ms
 		}
 		ms.Late += late[m]
+		if any && r.onInterval != nil {
+			r.onInterval(sec, name, all)
+		}
 		if any {
 			// Percentiles of the merged second (approximate when two ticks
 			// fall in one second: the later tick's figures win).
@@ -380,24 +380,7 @@ func (r *Run) Latencies() map[string]*Hist {
 func (r *Run) LatencyWhere(msg string, classes []Class, keep func(label string) bool) *Hist {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
-	out := NewHist()
-	for label, tot := range r.totals {
-		if !keep(label) {
-			continue
-		}
-		for m := range tot.lat {
-			if r.Name(MsgID(m)) != msg {
-				continue
-			}
-			for c, h := range tot.lat[m] {
-				if h == nil || (classes != nil && !slicesContains(classes, Class(c))) {
-					continue
-				}
-				out.Merge(h)
-			}
-		}
-	}
-	return out
+	return r.tally.LatencyWhere(msg, classes, keep)
 }
 
 func slicesContains(cs []Class, c Class) bool {
@@ -421,37 +404,34 @@ type Filter struct {
 func (r *Run) CountWhere(f Filter, keep func(label string) bool) uint64 {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
-	var n uint64
-	for label, tot := range r.totals {
-		if !keep(label) {
-			continue
-		}
-		for k, v := range tot.counts {
-			if (f.Message == "" || r.Name(k.msg) == f.Message) && (f.Class == "" || k.class.String() == f.Class) &&
-				(f.Code == 0 || (k.code == f.Code && k.class != ClassTimeout)) && (f.Blame == "" || k.blame == f.Blame) {
-				n += v
-			}
-		}
-	}
-	return n
+	return r.tally.CountWhere(f, keep)
 }
 
 // LateWhere counts late sends of msg ("" for all) over the labels kept.
 func (r *Run) LateWhere(msg string, keep func(label string) bool) uint64 {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
-	var n uint64
-	for label, tot := range r.totals {
-		if !keep(label) {
-			continue
-		}
-		for m, v := range tot.late {
-			if msg == "" || r.Name(MsgID(m)) == msg {
-				n += v
-			}
-		}
-	}
-	return n
+	return r.tally.LateWhere(msg, keep)
+}
+
+// Tally returns a copy of the totals by label so far, as of the last Tick:
+// what thresholds are judged on, in a form that merges across processes.
+func (r *Run) Tally() *Tally {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	return r.tally.Clone()
+}
+
+// OnInterval has fn called, from Tick and SetLabel, with each message's
+// latency histogram of the interval just closed and the second of the
+// series it is counted in (several intervals may fall in one second; their
+// histograms add up). It is how a runner streams the per-second histograms
+// to a log instead of keeping them. fn must not call into the Run and must
+// not keep h. Set it before the first Tick.
+func (r *Run) OnInterval(fn func(sec int, msg string, h *Hist)) {
+	r.tickMu.Lock()
+	r.onInterval = fn
+	r.tickMu.Unlock()
 }
 
 // LatenciesByClass returns the histogram of one message type and class.
