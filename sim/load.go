@@ -332,8 +332,12 @@ func (s *CohortSet) Contains(i uint32) bool {
 	return i >= s.lo && i-s.lo < s.n
 }
 
-// Shard returns the i-th of n disjoint slices of the set (members k with
-// k mod n == i), so that n load generators together cover it exactly once.
+// Shard returns the set's cards that belong to shard i of n: card c
+// belongs to shard c mod n. Every cohort of a scenario is cut by the same
+// rule, so shard i's load phases, events and census all touch the same
+// slice of the population, and the n slices are disjoint and cover the set.
+// A slice may be empty (a small cohort and many shards): the result then
+// has Len 0 and must not be picked from.
 func (s *CohortSet) Shard(i, n int) (*CohortSet, error) {
 	if n <= 1 {
 		return s, nil
@@ -341,15 +345,13 @@ func (s *CohortSet) Shard(i, n int) (*CohortSet, error) {
 	if i < 0 || i >= n {
 		return nil, fmt.Errorf("sim: shard %d of %d: want 0 <= index < count", i, n)
 	}
-	out := &CohortSet{}
+	out := &CohortSet{members: []uint32{}}
 	maxIdx := uint32(0)
-	for k := i; k < s.Len(); k += n {
-		m := s.At(k)
-		out.members = append(out.members, m)
-		maxIdx = max(maxIdx, m)
-	}
-	if len(out.members) == 0 {
-		return nil, ErrEmptyCohort
+	for k := 0; k < s.Len(); k++ {
+		if m := s.At(k); int(m%uint32(n)) == i {
+			out.members = append(out.members, m)
+			maxIdx = max(maxIdx, m)
+		}
 	}
 	out.n = uint32(len(out.members))
 	out.in = make([]uint64, maxIdx/64+1)

@@ -88,3 +88,60 @@ func TestCohorts(t *testing.T) {
 		t.Fatal("unknown plan accepted")
 	}
 }
+
+// TestCohortShards: a cohort's shards are the cards c with c mod n == i, so
+// every cohort of a scenario is cut alike, the slices are disjoint and
+// cover the cohort, and a census of a slice counts only its cards.
+func TestCohortShards(t *testing.T) {
+	t.Parallel()
+	c := newCarrier(t, func(cfg *Config) {
+		cfg.Population.Plans = map[string]float64{"iot-30m": 1, "iot-100m": 1}
+	})
+	for _, co := range []Cohort{{}, {First: 101, Count: 50}, {Plans: []string{"iot-100m"}}, {First: 7, Count: 1}} {
+		set, err := c.Resolve(co)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 3
+		seen := map[uint32]int{}
+		for i := 0; i < n; i++ {
+			sh, err := set.Shard(i, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := 0; k < sh.Len(); k++ {
+				m := sh.At(k)
+				if int(m%n) != i || !set.Contains(m) || !sh.Contains(m) {
+					t.Fatalf("%+v shard %d: member %d", co, i, m)
+				}
+				seen[m]++
+			}
+			for k := 0; k < set.Len(); k++ {
+				if m := set.At(k); sh.Contains(m) != (int(m%n) == i) {
+					t.Fatalf("%+v shard %d: Contains(%d) wrong", co, i, m)
+				}
+			}
+		}
+		if len(seen) != set.Len() {
+			t.Fatalf("%+v: shards cover %d of %d cards", co, len(seen), set.Len())
+		}
+	}
+	one, _ := c.Resolve(Cohort{First: 7, Count: 1})
+	if sh, err := one.Shard(0, 2); err != nil || sh.Len() != 0 || sh.Contains(7) {
+		t.Fatalf("card 7 in shard 0 of 2: %v %v", sh, err)
+	}
+	if _, err := one.Shard(2, 2); err == nil {
+		t.Fatal("shard 2 of 2 accepted")
+	}
+	all, _ := c.Resolve(Cohort{})
+	var cards, active int
+	for i := 0; i < 4; i++ {
+		sh, _ := all.Shard(i, 4)
+		cen := c.CensusOf(sh)
+		cards += cen.Cards
+		active += cen.Active
+	}
+	if whole := c.Census(); cards != whole.Cards || active != whole.Active {
+		t.Fatalf("census of the shards %d/%d, of the carrier %d/%d", cards, active, whole.Cards, whole.Active)
+	}
+}

@@ -26,6 +26,12 @@ type Phase struct {
 	Usage        BytesDist
 	// Request is the volume asked per request (0: the carrier's default).
 	Request uint64
+	// ShardIndex and ShardCount, when ShardCount > 1, keep only one load
+	// generator's share of the phase: arrival n (from 0) of the schedule at
+	// Rate belongs to shard n mod ShardCount. ShardCount generators, one per
+	// index, then send together exactly the arrivals one generator would
+	// send at Rate, at the same instants; each sends 1/ShardCount of them.
+	ShardIndex, ShardCount int
 }
 
 // Arrivals computes a phase's intended session start times, open loop: each
@@ -38,30 +44,45 @@ type Phase struct {
 type Arrivals struct {
 	r0, r1 float64 // per second at the start and at the end
 	d      float64 // seconds
-	n      float64 // arrivals handed out so far
-	total  float64 // arrivals in the whole phase
+	n      float64 // the schedule's arrival handed out last (1-based; 0 before the first)
+	first  float64 // the schedule's first arrival of this shard (1-based)
+	step   float64 // shards: every step-th arrival of the schedule is this one's
+	last   float64 // the schedule's last arrival (1-based)
 }
 
-// NewArrivals returns the arrival schedule of p.
+// NewArrivals returns the arrival schedule of p: of the whole phase, or of
+// its shard when p.ShardCount > 1.
 func NewArrivals(p *Phase) *Arrivals {
-	a := &Arrivals{r0: float64(p.Rate), r1: float64(p.RampTo), d: p.Duration.Seconds()}
+	a := &Arrivals{r0: float64(p.Rate), r1: float64(p.RampTo), d: p.Duration.Seconds(), first: 1, step: 1}
 	if p.RampTo == 0 {
 		a.r1 = a.r0
 	}
-	a.total = (a.r0 + a.r1) / 2 * a.d
+	a.last = math.Floor((a.r0+a.r1)/2*a.d + 1e-9)
+	if p.ShardCount > 1 {
+		a.first, a.step = float64(p.ShardIndex+1), float64(p.ShardCount)
+	}
 	return a
 }
 
-// Total returns the number of arrivals in the phase.
-func (a *Arrivals) Total() int { return int(a.total) }
+// Total returns the number of arrivals in the phase (of this shard).
+func (a *Arrivals) Total() int {
+	if a.last < a.first {
+		return 0
+	}
+	return int((a.last-a.first)/a.step) + 1
+}
 
 // Next returns the offset from the phase start of the next arrival, or
 // false when the phase has no more.
 func (a *Arrivals) Next() (time.Duration, bool) {
-	if a.n+1 > a.total+1e-9 {
+	next := a.first
+	if a.n > 0 {
+		next = a.n + a.step
+	}
+	if next > a.last {
 		return 0, false
 	}
-	a.n++
+	a.n = next
 	// Solve r0*t + (r1-r0)/(2d)*t^2 = n for t.
 	var t float64
 	k := (a.r1 - a.r0) / (2 * a.d)

@@ -52,6 +52,55 @@ func TestArrivalsConstantAndRamp(t *testing.T) {
 	}
 }
 
+// TestArrivalsShardsPartitionTheSchedule: N shards of a phase send exactly
+// the arrivals of the whole phase, at the same instants, 1/N each.
+func TestArrivalsShardsPartitionTheSchedule(t *testing.T) {
+	t.Parallel()
+	for _, p := range []Phase{
+		{Rate: 100, Duration: 10 * time.Second},
+		{Rate: 7, Duration: 1500 * time.Millisecond},
+		{Rate: 1e-9, RampTo: 200, Duration: 10 * time.Second},
+		{Rate: 300, RampTo: 50, Duration: 3 * time.Second},
+	} {
+		var whole []time.Duration
+		for a := NewArrivals(&p); ; {
+			at, ok := a.Next()
+			if !ok {
+				break
+			}
+			whole = append(whole, at)
+		}
+		for _, n := range []int{1, 2, 3, 7} {
+			got := make([]time.Duration, len(whole))
+			count := 0
+			for i := 0; i < n; i++ {
+				sp := p
+				sp.ShardIndex, sp.ShardCount = i, n
+				a := NewArrivals(&sp)
+				k := 0
+				for ; ; k++ {
+					at, ok := a.Next()
+					if !ok {
+						break
+					}
+					idx := i + k*n
+					if idx >= len(whole) || whole[idx] != at {
+						t.Fatalf("%+v shard %d/%d: arrival %d at %s, not the schedule's", p, i, n, k, at)
+					}
+					got[idx] = at
+				}
+				if k != a.Total() {
+					t.Fatalf("%+v shard %d/%d: %d arrivals, Total says %d", p, i, n, k, a.Total())
+				}
+				count += k
+			}
+			if count != len(whole) {
+				t.Fatalf("%+v in %d shards: %d arrivals, the whole phase has %d", p, n, count, len(whole))
+			}
+		}
+	}
+}
+
 func TestDevicesRoamAndSwap(t *testing.T) {
 	t.Parallel()
 	c := newCarrier(t, nil)

@@ -68,10 +68,22 @@ type Census struct {
 
 // Census scans every card. It does not settle cards (use SettleAll first for
 // an up-to-date picture) and costs a few nanoseconds a card.
-func (c *Carrier) Census() Census {
+func (c *Carrier) Census() Census { return c.census(nil) }
+
+// CensusOf counts only the cards of set (a load shard's slice of the
+// population, say), as Census counts all of them.
+func (c *Carrier) CensusOf(set *CohortSet) Census { return c.census(set) }
+
+func (c *Carrier) census(set *CohortSet) Census {
 	out := Census{Cards: len(c.recs), ByReason: map[Reason]int{}}
+	if set != nil {
+		out.Cards = set.Len()
+	}
 	var counts [16]int
 	for i := range c.recs {
+		if set != nil && !set.Contains(uint32(i)) {
+			continue
+		}
 		mu := &c.locks[i&(lockStripes-1)]
 		mu.Lock()
 		r := c.recs[i]
