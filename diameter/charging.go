@@ -49,6 +49,7 @@ type batch struct {
 	rgIdx [reqsMax]int8 // index of the rating-group entry each request is for
 	rel   []release     // holds to release after the shard locks are dropped
 	cards []cardOp
+	hook  []hookItem // what intercept noted for observe, only while hooks are on (hooks.go)
 }
 
 type release struct {
@@ -82,8 +83,12 @@ func (c *serverConn) flushBatch() {
 	now := cr.Clock().UnixNano()
 	mode := cr.Faults().InstanceOutage(sim.NodeOCS, c.instance, now)
 	c.outMu.Lock()
+	hooked, mark := s.hooks.on.Load(), len(c.out) // hooks.go: off unless a test injects or journals
 	b.nreq = 0
 	for k := 0; k < b.n; k++ {
+		if hooked && c.intercept(k) {
+			continue
+		}
 		c.take(k, now, mode)
 	}
 	if b.nreq > 0 {
@@ -93,6 +98,9 @@ func (c *serverConn) flushBatch() {
 		if b.items[k].rate {
 			c.record(k, now)
 		}
+	}
+	if hooked {
+		c.observe(mark)
 	}
 	c.outMu.Unlock()
 	for _, op := range b.cards {
@@ -184,6 +192,7 @@ func (c *serverConn) take(k int, now int64, mode sim.OutageMode) {
 		slot = sh.insert(h, r.SessionID)
 		s = sh.at(slot)
 		s.sim = card
+		s.started = now
 		s.state = stateOpen
 		sh.open++
 	default:

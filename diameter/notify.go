@@ -79,19 +79,19 @@ func (s *Server) notifyLoop() {
 			if c == nil {
 				continue
 			}
-			c.sessionRequest(id, abort)
+			_ = c.sessionRequest(id, abort)
 		}
 	}
 }
 
 // sessionRequest sends a RAR (abort false) or an ASR for session id to the
-// peer of c.
-func (c *serverConn) sessionRequest(id []byte, abort bool) {
+// peer of c. It fails when the connection is not open.
+func (c *serverConn) sessionRequest(id []byte, abort bool) error {
 	s := c.s
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
 	if !c.open || c.werr != nil {
-		return
+		return ErrPeerGone
 	}
 	q := wire.SessionRequest{
 		Header:            wire.Header{HopByHop: s.hbh.Add(1), EndToEnd: s.e2e.Add(1)},
@@ -114,10 +114,10 @@ func (c *serverConn) sessionRequest(id []byte, abort bool) {
 		s.rarSent.Add(1)
 	}
 	if err != nil {
-		return
+		return err
 	}
 	c.out = out
-	_ = c.flushLocked()
+	return c.flushLocked()
 }
 
 // destinationHost is the Destination-Host of a server-initiated request:

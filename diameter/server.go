@@ -189,6 +189,8 @@ type Server struct {
 	rarSent       atomic.Uint64
 	asrSent       atomic.Uint64
 	accepted      atomic.Uint64
+
+	hooks hookState // Inject and Journal (hooks.go)
 }
 
 // NewServer returns an OCS that is not yet listening; call Start.

@@ -72,6 +72,7 @@ type session struct {
 	key     [sessionKeyMax]byte
 	hash    uint64
 	expires int64 // virtual unix nanos after which Tcc releases it
+	started int64 // virtual unix nanos of its first request
 	sim     uint32
 	gen     uint32 // bumped whenever the slot is reused
 	conn    uint32 // id of the connection that sent the last request
