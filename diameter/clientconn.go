@@ -45,6 +45,7 @@ type clientConn struct {
 	handler clientHandler
 	tw      time.Duration // watchdog interval
 	standby bool          // to an alternate OCS: new requests only when no primary is up
+	first   int           // index of addrs[0] in the load's address list
 	bufSize int
 	logf    func(string, ...any)
 
@@ -178,6 +179,12 @@ func ioReadFull(nc net.Conn, b []byte) (int, error) {
 
 // addr returns the address in use (or to try next).
 func (cc *clientConn) addr() string { return cc.addrs[int(cc.addrIdx.Load())%len(cc.addrs)] }
+
+// addrID is the index of the address in use in the load's (unrotated)
+// address list.
+func (cc *clientConn) addrID() int {
+	return (cc.first + int(cc.addrIdx.Load())) % len(cc.addrs)
+}
 
 // nextAddr moves to the next address, in order.
 func (cc *clientConn) nextAddr() {

@@ -132,6 +132,9 @@ func (c *LoadConfig) validate() error {
 	if len(c.Addrs) == 0 {
 		errs = append(errs, errors.New("addrs: want at least one OCS address, got none"))
 	}
+	if len(c.Addrs) > 16 {
+		errs = append(errs, fmt.Errorf("addrs: want at most 16 OCS addresses, got %d", len(c.Addrs)))
+	}
 	if c.Devices == nil {
 		errs = append(errs, errors.New("devices: want a *sim.Devices, got nil"))
 	}
@@ -255,7 +258,7 @@ func StartLoad(ctx context.Context, cfg LoadConfig) (*Load, error) {
 		order := append(append([]string(nil), cfg.Addrs[k:]...), cfg.Addrs[:k]...)
 		for range cfg.Workers {
 			cc := newClientConn(len(l.conns), order, &l.id, l, cfg.WatchdogInterval, cfg.BufferSize, cfg.Logf)
-			cc.network, cc.standby = cfg.Network, true
+			cc.network, cc.standby, cc.first = cfg.Network, true, k
 			l.conns = append(l.conns, cc)
 		}
 	}

@@ -72,7 +72,8 @@ type flight struct {
 	retries  uint8
 	active   bool
 	tflag    bool
-	firstTx  bool // not yet transmitted
+	to       uint8 // index in LoadConfig.Addrs of the OCS it was last sent to
+	firstTx  bool  // not yet transmitted
 	reason   wire.ReportingReason
 }
 
@@ -470,20 +471,22 @@ func (w *worker) pickConn() int {
 	return w.conns[0].idx
 }
 
-// alternate returns the connection to retransmit on: the next one, among
-// all the load's connections, that is up and leads to another address if
-// any does, else any other that is up, else the same.
-func (w *worker) alternate(cur int) int {
+// alternate returns the connection to retransmit a request on that was
+// last sent on connection cur to address to (an index in Addrs): the next
+// connection, among all the load's, that is up and leads to another
+// address if any does, else any other that is up, else the same. The
+// address is the one the request went to, not cur's address now: cur may
+// have failed over since, to an address that is fine.
+func (w *worker) alternate(cur int, to uint8) int {
 	all := w.l.conns
 	n := len(all)
-	curAddr := all[cur].addr()
 	fallback := -1
 	for i := 1; i <= n; i++ {
 		cc := all[(cur+i)%n]
 		if !cc.up.Load() {
 			continue
 		}
-		if cc.addr() != curAddr {
+		if cc.addrID() != int(to) {
 			return cc.idx
 		}
 		if fallback < 0 && cc.idx != cur {
@@ -520,6 +523,7 @@ func (w *worker) transmit(slot uint32, now int64, delayed bool) {
 		return
 	}
 	cc := w.l.conns[f.conn]
+	f.to = uint8(cc.addrID())
 	w.encodeTo(cc, slot)
 	w.touch(int(f.conn))
 }
@@ -658,7 +662,7 @@ func (w *worker) expire(slot uint32, now int64) {
 		f.retries--
 		f.gen = (f.gen + 1) & (1<<genBits - 1)
 		f.tflag = true
-		f.conn = uint16(w.alternate(int(f.conn)))
+		f.conn = uint16(w.alternate(int(f.conn), f.to))
 		w.ctr.retrans.Add(1)
 		w.transmit(slot, now, false)
 		return
@@ -688,7 +692,7 @@ func (w *worker) complete(slot uint32, a *wire.CCA, decodeErr bool, now int64) {
 	if (rc == wire.TooBusy || rc == wire.UnableToDeliver) && !decodeErr && f.retries > 0 {
 		// Not carried out: try the alternate OCS, if there is one up
 		// (RFC 6733 §7.1.3 DIAMETER_TOO_BUSY).
-		if alt := w.alternate(int(f.conn)); l.conns[alt].addr() != l.conns[f.conn].addr() {
+		if alt := w.alternate(int(f.conn), f.to); l.conns[alt].addrID() != int(f.to) {
 			f.retries--
 			f.gen = (f.gen + 1) & (1<<genBits - 1)
 			f.tflag = true

@@ -39,8 +39,15 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 	gyAddrs, gtpc := sc.Carrier.Gy, sc.Carrier.GTPC
 	var addrs []string
 	if !sc.Carrier.External {
-		srv, err := diameter.NewServer(diameter.ServerConfig{Addr: "127.0.0.1:0", OriginHost: "ocs." + sc.Carrier.DestinationRealm,
-			OriginRealm: sc.Carrier.DestinationRealm, Carrier: cfg.Carrier})
+		scfg := diameter.ServerConfig{Addr: "127.0.0.1:0", OriginHost: "ocs." + sc.Carrier.DestinationRealm,
+			OriginRealm: sc.Carrier.DestinationRealm, Carrier: cfg.Carrier}
+		if sc.Carrier.OCSInstances > 1 {
+			scfg.Instance = OCSInstanceName(0)
+			for i := 1; i < sc.Carrier.OCSInstances; i++ {
+				scfg.Alternates = append(scfg.Alternates, diameter.Instance{Name: OCSInstanceName(i), Addr: "127.0.0.1:0"})
+			}
+		}
+		srv, err := diameter.NewServer(scfg)
 		if err != nil {
 			return fail(fmt.Errorf("OCS: %w", err))
 		}
@@ -48,7 +55,7 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 			return fail(fmt.Errorf("OCS: %w", err))
 		}
 		closers = append(closers, srv.Close)
-		gyAddrs = []string{srv.Addr()}
+		gyAddrs = srv.Addrs()
 		if needs[GTP] {
 			charger, err := diameter.NewCharger(ctx, diameter.ChargerConfig{Addrs: gyAddrs, OriginHost: "pgw." + sc.Carrier.OriginRealm,
 				OriginRealm: sc.Carrier.OriginRealm, DestinationRealm: sc.Carrier.DestinationRealm, Connections: 2,
@@ -84,7 +91,8 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		l, err := diameter.StartLoad(ctx, diameter.LoadConfig{Addrs: gyAddrs, OriginHost: sc.Carrier.OriginHost,
 			OriginRealm: sc.Carrier.OriginRealm, DestinationRealm: sc.Carrier.DestinationRealm,
 			Connections: sc.Carrier.Connections, Timeout: sc.Carrier.Timeout, Retries: 1,
-			Run: cfg.Run, Devices: cfg.Devices, Seed: sc.Seed})
+			WatchdogInterval: sc.Carrier.Watchdog,
+			Run:              cfg.Run, Devices: cfg.Devices, Seed: sc.Seed})
 		if err != nil {
 			return fail(fmt.Errorf("Gy load: %w", err))
 		}

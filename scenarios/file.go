@@ -34,6 +34,10 @@ type carrierSection struct {
 	DestinationRealm string                    `toml:"destination_realm"`
 	Connections      int                       `toml:"connections"`
 	Timeout          Text[Duration, *Duration] `toml:"timeout"`
+	Watchdog         Text[Duration, *Duration] `toml:"watchdog"`
+	// OCSInstances is how many front ends the embedded OCS has (named
+	// ocs-1, ocs-2, …), sharing its sessions; the load fails over in order.
+	OCSInstances int `toml:"ocs_instances"`
 }
 
 type clockSection struct {
@@ -105,8 +109,9 @@ type eventSection struct {
 	Duration Text[Duration, *Duration] `toml:"duration"`
 	Kind     string                    `toml:"kind"`
 	// outage
-	Node string `toml:"node"`
-	Mode string `toml:"mode"`
+	Node     string `toml:"node"`
+	Mode     string `toml:"mode"`
+	Instance string `toml:"instance"`
 	// maintenance
 	Regions []string `toml:"regions"`
 	TACs    []int64  `toml:"tacs"`

@@ -84,6 +84,14 @@ type Carrier struct {
 	DestinationRealm string
 	Connections      int
 	Timeout          time.Duration
+	// Watchdog is the Diameter watchdog interval (RFC 3539 Tw) of the load
+	// client's connections: three quiet intervals take one down and fail
+	// it over.
+	Watchdog time.Duration
+	// OCSInstances is how many front ends the embedded OCS has, named
+	// "ocs-1", "ocs-2", …: they share sessions, and the load client keeps
+	// them in failover order.
+	OCSInstances int
 }
 
 // Phase is a load phase: sessions started at an open-loop arrival rate.
@@ -119,6 +127,7 @@ type Event struct {
 	Duration time.Duration // 0: instantaneous, or to the end for lasting kinds
 	Node     sim.Node
 	Mode     sim.OutageMode
+	Instance string // the node instance an outage takes out ("": every one)
 	Target   sim.Target
 	Cohort   sim.Cohort
 	Rate     sim.Rate
@@ -281,8 +290,15 @@ func Parse(path string, src []byte) (*Scenario, error) {
 		return nil, &ValidationError{Path: path, Problems: []Problem{{Msg: err.Error()}}}
 	}
 	v := &validator{path: path, lines: indexLines(string(src))}
+	seen := map[string]bool{}
 	for _, k := range md.Undecoded() {
+		// An unknown key in an array of tables comes once per table, and
+		// linesOf already finds every line of it.
 		key := k.String()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
 		lines := v.lines.linesOf(key)
 		if len(lines) == 0 {
 			lines = []int{0}
@@ -414,7 +430,26 @@ func (v *validator) carrier(f *file, s *Scenario) {
 			v.bad("carrier.timeout", "want a duration > 0, got %q", c.Timeout.Raw)
 		}
 	}
+	if text(v, "carrier.watchdog", &c.Watchdog) {
+		s.Carrier.Watchdog = time.Duration(c.Watchdog.V)
+		if s.Carrier.Watchdog < 10*time.Millisecond {
+			v.bad("carrier.watchdog", "want a duration of at least 10ms, got %q", c.Watchdog.Raw)
+		}
+	}
+	s.Carrier.OCSInstances = c.OCSInstances
+	switch {
+	case c.OCSInstances < 0 || c.OCSInstances > 8:
+		v.bad("carrier.ocs_instances", "want 1..8, got %d", c.OCSInstances)
+	case c.OCSInstances > 1 && s.Carrier.External:
+		v.bad("carrier.ocs_instances", "sets up the embedded OCS; with mode = \"external\" list the OCS addresses in gy")
+	case c.OCSInstances == 0:
+		s.Carrier.OCSInstances = 1
+	}
 }
+
+// OCSInstanceName is the name of the i-th (from 0) front end of the
+// embedded OCS, as outage events name it.
+func OCSInstanceName(i int) string { return fmt.Sprintf("ocs-%d", i+1) }
 
 func (v *validator) clock(f *file, s *Scenario) {
 	if text(v, "clock.start", &f.Clock.Start) {
@@ -658,6 +693,20 @@ func (v *validator) event(i int, e *eventSection, s *Scenario) {
 			v.bad(key+".mode", "%v", err)
 		}
 		ev.Mode = m
+		if e.Instance != "" {
+			ok := false
+			for i := range s.Carrier.OCSInstances {
+				ok = ok || e.Instance == OCSInstanceName(i)
+			}
+			switch {
+			case n != sim.NodeOCS:
+				v.bad(key+".instance", "only the OCS has instances (carrier.ocs_instances), not the %s", n)
+			case !ok:
+				v.bad(key+".instance", "want one of the OCS front ends ocs-1 … ocs-%d (carrier.ocs_instances), got %q",
+					s.Carrier.OCSInstances, e.Instance)
+			}
+			ev.Instance = e.Instance
+		}
 	case EventMaintenance:
 		for j, t := range e.TACs {
 			if t < 0 || t > 0xFFFF {

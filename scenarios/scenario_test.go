@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -78,5 +79,46 @@ func TestBundledScenariosValidate(t *testing.T) {
 	}
 	if _, err := Open("no-such"); err == nil || !strings.Contains(err.Error(), "smoke") {
 		t.Fatalf("unknown name: %v", err)
+	}
+}
+
+// TestOutageInstances: an outage may name one front end of the embedded
+// OCS, and only one that carrier.ocs_instances creates.
+func TestOutageInstances(t *testing.T) {
+	t.Parallel()
+	src := func(instances int, node, instance string) []byte {
+		return []byte(fmt.Sprintf(`duration = "10s"
+[carrier]
+ocs_instances = %d
+[[load]]
+interface = "gy"
+rate = "10/s"
+[[events]]
+kind = "outage"
+node = %q
+instance = %q
+mode = "silent"
+at = "1s"
+`, instances, node, instance))
+	}
+	sc, err := Parse("ok.toml", src(2, "ocs", "ocs-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Carrier.OCSInstances != 2 || sc.Events[0].Instance != "ocs-2" {
+		t.Errorf("instances %d, event instance %q", sc.Carrier.OCSInstances, sc.Events[0].Instance)
+	}
+	for _, c := range []struct {
+		name, node, instance, want string
+		instances                  int
+	}{
+		{"no such front end", "ocs", "ocs-3", `x.toml:10: events[0].instance: want one of the OCS front ends ocs-1 … ocs-2 (carrier.ocs_instances), got "ocs-3"`, 2},
+		{"gateway", "gateway", "ocs-1", `x.toml:10: events[0].instance: only the OCS has instances`, 2},
+		{"too many", "ocs", "", `x.toml:3: carrier.ocs_instances: want 1..8, got 9`, 9},
+	} {
+		_, err := Parse("x.toml", src(c.instances, c.node, c.instance))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %s", c.name, err, c.want)
+		}
 	}
 }

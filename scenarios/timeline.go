@@ -102,8 +102,11 @@ func (r *Runner) apply(e *Event, begin bool, c *sim.Carrier, d *sim.Devices, sta
 		if !begin {
 			return "", c.Faults().EndOutage(faults[idx])
 		}
-		id, err := c.Faults().StartOutage(e.Node, e.Mode)
+		id, err := c.Faults().StartInstanceOutage(e.Node, e.Instance, e.Mode)
 		faults[idx] = id
+		if e.Instance != "" {
+			return fmt.Sprintf("%s %s %s", e.Node, e.Instance, e.Mode), err
+		}
 		return fmt.Sprintf("%s %s", e.Node, e.Mode), err
 	case EventMaintenance:
 		if !begin {
