@@ -287,6 +287,8 @@ func fmtNum(v float64) string {
 		return "0"
 	case math.Abs(v) >= 100:
 		return fmt.Sprintf("%.0f", v)
+	case math.Abs(v) >= 10:
+		return fmt.Sprintf("%.1f", v)
 	case math.Abs(v) >= 1:
 		return fmt.Sprintf("%.2f", v)
 	}

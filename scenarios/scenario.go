@@ -205,7 +205,12 @@ func (t *Threshold) Rule() string {
 	if len(f) > 0 {
 		b.WriteString("{" + strings.Join(f, ",") + "}")
 	}
-	fmt.Fprintf(&b, " %s %g", t.Op, t.Value)
+	if t.Metric == "ratio" {
+		// As written: "99.9%", not 0.9990000000000001.
+		fmt.Fprintf(&b, " %s %s%%", t.Op, strconv.FormatFloat(t.Value*100, 'g', 6, 64))
+	} else {
+		fmt.Fprintf(&b, " %s %s", t.Op, strconv.FormatFloat(t.Value, 'f', -1, 64))
+	}
 	if t.Metric == "latency" {
 		b.WriteString("ms")
 	}
