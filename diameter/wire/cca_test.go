@@ -130,6 +130,17 @@ func TestCCADecode(t *testing.T) {
 				return a.MSCC[0].HasFUI && f.Action == ActionRedirect && f.HasRedirectServer &&
 					f.RedirectAddressType == RedirectURL && string(f.RedirectServerAddress) == "http://pay"
 			}},
+		{name: "restrict access with filter rules, more than are kept",
+			msg: ccaMsg(FlagProxiable, nil, mscc(group(AVPFinalUnitIndication, flagM, 0,
+				u32(AVPFinalUnitAction, 2),
+				str(AVPRestrictionFilterRule, "permit in ip from assigned to 198.51.100.10"),
+				str(AVPRestrictionFilterRule, "permit out ip from 198.51.100.10 to assigned"),
+				str(AVPRestrictionFilterRule, "r3"), str(AVPRestrictionFilterRule, "r4"), str(AVPRestrictionFilterRule, "r5")))),
+			check: func(a *CCA) bool {
+				f := a.MSCC[0].FUI
+				return f.Action == ActionRestrictAccess && f.NumFilterRules == MaxFilterRules && f.ExtraFilterRules == 1 &&
+					string(f.FilterRules[1]) == "permit out ip from 198.51.100.10 to assigned" && !f.HasRedirectServer
+			}},
 		{name: "missing Result-Code", msg: ccaMsg(FlagProxiable, map[uint32][]byte{AVPResultCode: nil}),
 			rc: MissingAVP, avpCode: AVPResultCode},
 		{name: "missing CC-Request-Number", msg: ccaMsg(FlagProxiable, map[uint32][]byte{AVPCCRequestNumber: nil}),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"testing"
 
 	"github.com/fiorix/go-diameter/v4/diam"
@@ -181,6 +182,13 @@ func randCCA(rng *rand.Rand) *CCA {
 				m.FUI.HasRedirectServer = true
 				m.FUI.RedirectAddressType = RedirectURL
 				m.FUI.RedirectServerAddress = []byte("http://topup.carriersim.test/" + string(randBytes(rng, 8)))
+			}
+			if m.FUI.Action == ActionRestrictAccess {
+				for range 1 + rng.IntN(MaxFilterRules) {
+					m.FUI.FilterRules[m.FUI.NumFilterRules] = []byte("permit out ip from 198.51.100." +
+						strconv.Itoa(rng.IntN(255)) + " to assigned")
+					m.FUI.NumFilterRules++
+				}
 			}
 		}
 	}

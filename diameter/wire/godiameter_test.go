@@ -158,6 +158,9 @@ func gdCCA(a *CCA) *diam.Message {
 		}
 		if q.HasFUI {
 			f := []*diam.AVP{gdAVP(avp.FinalUnitAction, avp.Mbit, 0, datatype.Enumerated(q.FUI.Action))}
+			for _, r := range q.FUI.FilterRules[:q.FUI.NumFilterRules] {
+				f = append(f, gdAVP(avp.RestrictionFilterRule, avp.Mbit, 0, datatype.IPFilterRule(r)))
+			}
 			if q.FUI.HasRedirectServer {
 				f = append(f, gdGroup(avp.RedirectServer, avp.Mbit, 0,
 					gdAVP(avp.RedirectAddressType, avp.Mbit, 0, datatype.Enumerated(q.FUI.RedirectAddressType)),
@@ -206,6 +209,8 @@ func gdBytes(d datatype.Type) []byte {
 	case datatype.OctetString:
 		return []byte(v)
 	case datatype.Unknown:
+		return []byte(v)
+	case datatype.IPFilterRule:
 		return []byte(v)
 	}
 	panic(fmt.Sprintf("not a byte type: %T", d))
@@ -413,6 +418,9 @@ func fromGDCCA(m *diam.Message) *CCA {
 						switch f.Code {
 						case avp.FinalUnitAction:
 							q.FUI.Action = FinalUnitAction(gdU32(f.Data))
+						case avp.RestrictionFilterRule:
+							q.FUI.FilterRules[q.FUI.NumFilterRules] = gdBytes(f.Data)
+							q.FUI.NumFilterRules++
 						case avp.RedirectServer:
 							q.FUI.HasRedirectServer = true
 							for _, s := range gdMembers(f) {

@@ -68,12 +68,30 @@ type MSCCRequest struct {
 // UsedUnits returns the Used-Service-Units, m.Used[:m.NumUsed].
 func (m *MSCCRequest) UsedUnits() []UsedUnit { return m.Used[:m.NumUsed] }
 
+// MaxFilterRules is how many Restriction-Filter-Rules a FinalUnitIndication
+// holds; a decoder keeps the first MaxFilterRules and counts the rest in
+// ExtraFilterRules.
+const MaxFilterRules = 4
+
 // FinalUnitIndication is the Final-Unit-Indication AVP (RFC 4006 §8.34):
 // what the client does when the granted quota is used up. Redirect-Server
 // (§8.37) is present when HasRedirectServer is set; Restriction-Filter-Rule
-// and Filter-Id are not supported.
+// (§8.36, IPFilterRule of RFC 6733 §4.3, e.g. "permit out ip from
+// 198.51.100.10 to assigned") restricts a RESTRICT_ACCESS. Filter-Id is not
+// supported.
+//
+//	Final-Unit-Indication ::= < AVP Header: 430 >
+//	                          { Final-Unit-Action }
+//	                         *[ Restriction-Filter-Rule ]
+//	                         *[ Filter-Id ]
+//	                          [ Redirect-Server ]
 type FinalUnitIndication struct {
-	Action                FinalUnitAction // Final-Unit-Action (449)
+	Action FinalUnitAction // Final-Unit-Action (449)
+	// FilterRules[:NumFilterRules] are the Restriction-Filter-Rules (438);
+	// decoded ones alias the input.
+	NumFilterRules        int
+	FilterRules           [MaxFilterRules][]byte
+	ExtraFilterRules      int // decoded beyond MaxFilterRules and not kept
 	HasRedirectServer     bool
 	RedirectAddressType   RedirectAddressType // Redirect-Address-Type (433)
 	RedirectServerAddress []byte              // Redirect-Server-Address (435); aliases the input when decoded
@@ -353,6 +371,13 @@ func (f *FinalUnitIndication) decode(g *AVP) *Error {
 			var v uint32
 			v, e = readU32(a)
 			f.Action = FinalUnitAction(v)
+		case AVPRestrictionFilterRule:
+			if f.NumFilterRules == MaxFilterRules {
+				f.ExtraFilterRules++
+				break
+			}
+			f.FilterRules[f.NumFilterRules] = a.Data
+			f.NumFilterRules++
 		case AVPRedirectServer:
 			if f.HasRedirectServer {
 				e = duplicateError(a)
@@ -486,6 +511,9 @@ func (m *MSCCAnswer) append(dst []byte) []byte {
 		var fg int
 		dst, fg = beginGroup(dst, AVPFinalUnitIndication, flagM, 0)
 		dst = appendU32AVP(dst, AVPFinalUnitAction, flagM, 0, uint32(f.Action))
+		for _, r := range f.FilterRules[:min(f.NumFilterRules, MaxFilterRules)] {
+			dst = appendBytesAVP(dst, AVPRestrictionFilterRule, flagM, 0, r)
+		}
 		if f.HasRedirectServer {
 			var rg int
 			dst, rg = beginGroup(dst, AVPRedirectServer, flagM, 0)
