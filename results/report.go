@@ -44,7 +44,15 @@ svg text{font:11px system-ui,sans-serif} .legend span{display:inline-block;margi
 	if s.Shard != "" {
 		fmt.Fprintf(&b, ` · shard %s`, esc(s.Shard))
 	}
+	if m := s.Merged; m != nil {
+		fmt.Fprintf(&b, ` · merged from %d of %d shards`, len(m.Merged), m.Shards)
+	}
 	fmt.Fprintf(&b, ` · late sends %d · lost %d</p>`, s.Late, s.Lost)
+	if m := s.Merged; m != nil {
+		for _, w := range m.Warnings {
+			fmt.Fprintf(&b, `<p class="fail">merge: %s</p>`, esc(w))
+		}
+	}
 	if s.Aborted != "" {
 		fmt.Fprintf(&b, `<p class="fail">aborted early by threshold: %s</p>`, esc(s.Aborted))
 	}
@@ -159,7 +167,7 @@ svg text{font:11px system-ui,sans-serif} .legend span{display:inline-block;margi
 		}
 		b.WriteString(`</table>`)
 	}
-	b.WriteString(`<p class="meta">Latency is measured from each request's intended send time (open-loop load), so a saturated generator shows in the figures. Files: summary.json, timeseries.csv, events.csv, *.hgrm, *.hdr, junit.xml.</p></body></html>`)
+	b.WriteString(`<p class="meta">Latency is measured from each request's intended send time (open-loop load), so a saturated generator shows in the figures. Files: summary.json, timeseries.csv, events.csv, *.hgrm, *.hdr, figures.json, latency.hlog, junit.xml.</p></body></html>`)
 	return []byte(b.String())
 }
 

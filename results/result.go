@@ -13,17 +13,23 @@ const SchemaVersion = "carriersim.summary/v1"
 // Summary is summary.json. Latencies are in milliseconds, measured from each
 // request's intended send time.
 type Summary struct {
-	Schema      string    `json:"schema"`
-	Scenario    string    `json:"scenario"`
-	Description string    `json:"description,omitempty"`
-	File        string    `json:"file,omitempty"`
-	Carrier     string    `json:"carrier"` // "embedded" or "external gy=... gtpc=..."
-	Seed        uint64    `json:"seed"`
-	Shard       string    `json:"shard,omitempty"` // "I/N" when one shard of several
-	Started     time.Time `json:"started"`
-	Finished    time.Time `json:"finished"`
-	Seconds     float64   `json:"seconds"`
-	Interrupted bool      `json:"interrupted"`
+	Schema      string `json:"schema"`
+	Scenario    string `json:"scenario"`
+	Description string `json:"description,omitempty"`
+	File        string `json:"file,omitempty"`
+	Carrier     string `json:"carrier"` // "embedded" or "external gy=... gtpc=..."
+	Seed        uint64 `json:"seed"`
+	// Digest identifies the scenario's content (and its compression): the
+	// shards of one run share it, and Merge refuses shards that differ.
+	Digest string `json:"digest,omitempty"`
+	// Shard is "I/N" when the run is one shard of several.
+	Shard string `json:"shard,omitempty"`
+	// Merged says which shards a merged result was made of (Merge).
+	Merged      *MergeInfo `json:"merged,omitempty"`
+	Started     time.Time  `json:"started"`
+	Finished    time.Time  `json:"finished"`
+	Seconds     float64    `json:"seconds"`
+	Interrupted bool       `json:"interrupted"`
 	// Aborted names the threshold that ended the run early, if any.
 	Aborted  string                     `json:"aborted,omitempty"`
 	Messages map[string]*MessageSummary `json:"messages"`
@@ -79,6 +85,9 @@ type Verdict struct {
 	Pass     bool    `json:"pass"`
 	Line     int     `json:"line,omitempty"`
 	Detail   string  `json:"detail,omitempty"`
+	// Check is the rule as data, so that Merge can judge it again on the
+	// merged figures of several shards.
+	Check *Rule `json:"check,omitempty"`
 }
 
 // CapacityKnee is the outcome of a capacity search.
@@ -88,6 +97,11 @@ type CapacityKnee struct {
 	Knee float64 `json:"knee_per_second"`
 	// Broke says which bound the next step broke ("p99", "errors", "max").
 	Broke string `json:"broke"`
+	// Message, P99Bound (ms) and ErrorBound are the search's bounds, kept
+	// so that Merge can judge the merged steps again.
+	Message    string  `json:"message,omitempty"`
+	P99Bound   float64 `json:"p99_bound_ms,omitempty"`
+	ErrorBound float64 `json:"error_bound,omitempty"`
 }
 
 // CapacityStep is one rate tried by a capacity search.
@@ -104,6 +118,18 @@ type Result struct {
 	Summary   Summary
 	Series    []metrics.Second
 	Latencies map[string]*metrics.Hist
+	// Tally and Events are the figures thresholds are judged on; Write
+	// puts them, with Series, in figures.json (when Tally is set), which
+	// is what Merge adds up.
+	Tally  *metrics.Tally
+	Events map[EventKey]uint64
+	// Intervals, when set, are written to latency.hlog. A runner streams
+	// that file while it runs (IntervalLog) and leaves Intervals nil.
+	Intervals []Interval
+
+	// eventSources are the shards' events.csv files a merged result
+	// writes as one (nil for a run, whose events.csv is streamed).
+	eventSources []eventSource
 }
 
 // FromRun fills the message figures of s from a metrics.Run (call Tick last).

@@ -20,8 +20,11 @@ func Dir(base, scenario string, started time.Time) string {
 	return filepath.Join(base, scenario+"-"+started.UTC().Format("20060102T150405Z"))
 }
 
-// Write writes every file of a finished run into dir (events.csv is
-// streamed separately by an EventWriter). Files are written to a temporary
+// Write writes every file of a finished run into dir: summary.json,
+// timeseries.csv, the histograms, figures.json (when r.Tally is set),
+// latency.hlog (when r.Intervals is set), junit.xml and report.html. A run
+// streams events.csv (EventWriter) and latency.hlog (IntervalLog) itself; a
+// merged result (Merge) writes them here. Files are written to a temporary
 // name and renamed, so a reader never sees half a file.
 func Write(dir string, r *Result) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -52,6 +55,21 @@ func Write(dir string, r *Result) error {
 			return err
 		}
 		if err := writeFile(dir, fileName(name)+".hdr", append(enc, '\n')); err != nil {
+			return err
+		}
+	}
+	if r.Tally != nil {
+		if err := writeFigures(dir, r); err != nil {
+			return err
+		}
+	}
+	if r.Intervals != nil {
+		if err := writeIntervals(dir, r.Summary.Started, r.Intervals); err != nil {
+			return err
+		}
+	}
+	if r.eventSources != nil {
+		if err := mergeEvents(dir, r.eventSources); err != nil {
 			return err
 		}
 	}
