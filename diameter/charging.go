@@ -485,6 +485,9 @@ func (c *serverConn) encodeAnswer(sh *sessionShard, s *session, r *wire.CCR) {
 					m.FUI.RedirectAddressType = c.s.redirType
 					m.FUI.RedirectServerAddress = c.s.redirect
 				}
+				if act == wire.ActionRestrictAccess {
+					m.FUI.NumFilterRules, m.FUI.FilterRules = c.s.nFilter, c.s.filterRules
+				}
 			}
 			break
 		}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,12 @@ type ServerConfig struct {
 	// (default "http://topup.carriersim.test/"). Its Redirect-Address-Type
 	// follows its form: an IPv4 or IPv6 literal, a sip: URI, else a URL.
 	RedirectServer string
+	// RestrictionFilterRules are the IPFilterRules (RFC 6733 §4.3) of a
+	// Final-Unit-Indication RESTRICT_ACCESS, sent on plans whose final
+	// action is restrict: what a card may still reach once its units are
+	// used (at most wire.MaxFilterRules; default DNS and the top-up host
+	// 198.51.100.10, both ways).
+	RestrictionFilterRules []string
 	// ProductName is announced in CEA (default "carriersim").
 	ProductName string
 	// Instance names the front end listening on Addr, so that an outage
@@ -86,6 +94,14 @@ func (c *ServerConfig) fillDefaults() {
 	if c.RedirectServer == "" {
 		c.RedirectServer = "http://topup.carriersim.test/"
 	}
+	if c.RestrictionFilterRules == nil {
+		c.RestrictionFilterRules = []string{
+			"permit in udp from assigned to any 53",
+			"permit out udp from any 53 to assigned",
+			"permit in ip from assigned to 198.51.100.10",
+			"permit out ip from 198.51.100.10 to assigned",
+		}
+	}
 	if c.ProductName == "" {
 		c.ProductName = "carriersim"
 	}
@@ -130,6 +146,15 @@ func (c *ServerConfig) validate() error {
 	if c.BufferSize < 2*c.MaxMessageLen {
 		errs = append(errs, fmt.Errorf("buffer_size: want at least twice max_message_len (%d), got %d", 2*c.MaxMessageLen, c.BufferSize))
 	}
+	if len(c.RestrictionFilterRules) > wire.MaxFilterRules {
+		errs = append(errs, fmt.Errorf("restriction_filter_rules: want at most %d rules, got %d", wire.MaxFilterRules, len(c.RestrictionFilterRules)))
+	}
+	for i, r := range c.RestrictionFilterRules {
+		if f := strings.Fields(r); len(f) < 6 || (f[0] != "permit" && f[0] != "deny") || (f[1] != "in" && f[1] != "out") ||
+			f[3] != "from" || !slices.Contains(f[4:], "to") {
+			errs = append(errs, fmt.Errorf("restriction_filter_rules[%d]: want an IPFilterRule such as \"permit out ip from 198.51.100.10 to assigned\", got %q", i, r))
+		}
+	}
 	names := map[string]bool{c.Instance: c.Instance != ""}
 	for i, a := range c.Alternates {
 		if a.Addr == "" {
@@ -162,6 +187,8 @@ type Server struct {
 	originRealm []byte
 	redirect    []byte
 	redirType   wire.RedirectAddressType
+	filterRules [wire.MaxFilterRules][]byte
+	nFilter     int
 	productName []byte
 	stateID     uint32
 	tombGens    uint32
@@ -214,6 +241,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		done:        make(chan struct{}),
 		conns:       map[uint32]*serverConn{},
 		notify:      make(chan uint32, 1<<16),
+	}
+	for _, r := range cfg.RestrictionFilterRules {
+		s.filterRules[s.nFilter] = []byte(r)
+		s.nFilter++
 	}
 	s.hbh.Store(uint32(now.UnixNano()))
 	s.e2e.Store(uint32(now.Unix()) << 20)

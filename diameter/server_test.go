@@ -3,6 +3,7 @@ package diameter
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,6 +178,34 @@ func TestOverQuotaFinalUnitThenCreditLimit(t *testing.T) {
 	// The refusal ended the session; a new one is refused at once.
 	wantCode(t, f.terminate("s-oq", 3, 0), wire.UnknownSessionID, "")
 	wantCode(t, f.open("s-oq2", card, 1), wire.CreditLimitReached, "reason=over_quota blame=card")
+}
+
+// TestRestrictAccessFilterRules: a plan whose final action is restrict
+// gets its last units with RESTRICT_ACCESS and the configured
+// Restriction-Filter-Rules (RFC 4006 §8.34).
+func TestRestrictAccessFilterRules(t *testing.T) {
+	t.Parallel()
+	c := newCarrier(t, func(cfg *sim.Config) {
+		cfg.Plans = []sim.Plan{{Name: "walled", Allowance: 3 * sim.MB, Cycle: sim.CycleMonth, Price: sim.Yuan,
+			FinalAction: sim.FinalRestrict}}
+		cfg.Population.Plans = map[string]float64{"walled": 1}
+	})
+	rules := []string{"permit in ip from assigned to 203.0.113.7", "permit out ip from 203.0.113.7 to assigned"}
+	s := startServer(t, c, func(cfg *ServerConfig) { cfg.RestrictionFilterRules = rules })
+	f := &fixture{c: c, s: s, p: connect(t, s.Addr())}
+	const card = 4
+	wantCode(t, f.open("s-walled", card, 2<<20), wire.Success, "")
+	a := f.update("s-walled", card, 1, 2<<20, 2<<20)
+	wantCode(t, a, wire.Success, "")
+	m := a.MSCC[0]
+	if !m.HasFUI || m.FUI.Action != wire.ActionRestrictAccess || m.FUI.NumFilterRules != 2 ||
+		string(m.FUI.FilterRules[0]) != rules[0] || string(m.FUI.FilterRules[1]) != rules[1] || m.FUI.HasRedirectServer {
+		t.Fatalf("last grant's FUI %v %+v, want RESTRICT_ACCESS with %q", m.HasFUI, m.FUI, rules)
+	}
+	if _, err := NewServer(ServerConfig{Carrier: c, RestrictionFilterRules: []string{"allow everything"}}); err == nil ||
+		!strings.Contains(err.Error(), `restriction_filter_rules[0]: want an IPFilterRule`) {
+		t.Errorf("a bad rule: err = %v", err)
+	}
 }
 
 func TestArrearsRedirect(t *testing.T) {
