@@ -42,11 +42,21 @@ type ChargerConfig struct {
 var (
 	// ErrTimeout: no answer within the timeout (the OCS is silent or
 	// unreachable).
-	ErrTimeout = errors.New("diameter: no answer from the OCS in time")
+	// It reports Timeout() true, as net.Error does, so that a gateway
+	// maps it to its "peer not responding" cause without importing us.
+	ErrTimeout error = timeoutError{}
 	// ErrUnavailable: the OCS answered 3002 or 3004 (an outage), or no
 	// connection to it is up.
 	ErrUnavailable = errors.New("diameter: the OCS is unavailable")
 )
+
+// timeoutError is ErrTimeout's type.
+type timeoutError struct{}
+
+func (timeoutError) Error() string { return "diameter: no answer from the OCS in time" }
+
+// Timeout reports true: the OCS did not answer in time.
+func (timeoutError) Timeout() bool { return true }
 
 // ResultError is an answer that is neither a grant nor a refusal: a
 // protocol or permanent error such as 5002 DIAMETER_UNKNOWN_SESSION_ID.

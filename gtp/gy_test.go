@@ -131,4 +131,8 @@ func TestChargingOverDiameter(t *testing.T) {
 	if failed == 0 {
 		t.Errorf("no network-blamed Create Session errors during the OCS outage: %v", run.Totals().Codes)
 	}
+	// The charging timeout is the remote peer not responding (cause 100).
+	if n := run.Totals().Codes["CreateSession:100"]; n != failed {
+		t.Errorf("%d of %d failed Create Sessions have cause 100 (remote peer not responding): %v", n, failed, run.Totals().Codes)
+	}
 }
