@@ -50,7 +50,7 @@
 // ReadBatch would allocate a net.UDPAddr per datagram), decoded and encoded
 // by gtp/wire into per-worker values, admitted by sim.Carrier.Rate, and
 // sessions live in a dense table keyed by TEID at 112 bytes each
-// (sessions.go; a million sessions take about 144 bytes each with the
+// (sessions.go; a million sessions take about 160 bytes each with the
 // duplicate table). A fixed set of goroutines serves each socket; nothing
 // starts a goroutine per datagram. The client runs each worker's sessions,
 // timers (a hashed timing wheel) and socket on one goroutine.

@@ -54,6 +54,7 @@ const (
 	evReport                       // a session's usage should be reported
 	evPeerRestart                  // a peer restarted
 	evRelease                      // a Delete Bearer was answered: release the session
+	evDelete                       // tear a session down on request, with cause (manage.go)
 )
 
 // outRequest is a request of ours awaiting its answer.
@@ -215,6 +216,8 @@ func (n *network) handle(e netEvent) {
 	case evRelease:
 		p.extra.answered(kindDeleteBearer, e.cause)
 		p.releaseSession(e.a, e.why, true)
+	case evDelete:
+		n.sendDeleteBearer(e.a, e.why, sim.BlameOf(e.why), e.cause)
 	}
 }
 
@@ -222,6 +225,15 @@ func (n *network) handle(e netEvent) {
 // §7.2.9.2), explaining why with our private extension; the session is
 // released when the SGW answers or after N3 retransmissions.
 func (n *network) deleteBearer(teid uint32, why sim.Reason, bl sim.Blame) {
+	c := wire.CausePDNReconnectionToThisAPNDisallowed
+	if why == sim.ReasonMaintenance {
+		c = wire.CauseReactivationRequested
+	}
+	n.sendDeleteBearer(teid, why, bl, c)
+}
+
+// sendDeleteBearer is deleteBearer with the cause given.
+func (n *network) sendDeleteBearer(teid uint32, why sim.Reason, bl sim.Blame, c wire.Cause) {
 	p := n.p
 	r, mu := p.table.find(teid)
 	if r == nil || r.state != stateOpen {
@@ -233,10 +245,6 @@ func (n *network) deleteBearer(teid uint32, why sim.Reason, bl sim.Blame) {
 	r.state = stateClosing
 	sgwC, ebi, pi := r.sgwC, r.ebi, r.peer
 	mu.Unlock()
-	c := wire.CausePDNReconnectionToThisAPNDisallowed
-	if why == sim.ReasonMaintenance {
-		c = wire.CauseReactivationRequested
-	}
 	seq := n.seq.Next()
 	m := wire.DeleteBearerRequest{Header: wire.Header{TEID: sgwC, Seq: seq}, LinkedEBI: ebi, Cause: wire.CauseIE{Value: c}}
 	msg, err := m.Append(nil)

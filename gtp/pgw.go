@@ -198,6 +198,9 @@ type PGW struct {
 	statsMu sync.Mutex
 	workers []*pgwWorker
 	extra   counters // counted outside workers (network side)
+
+	apnIDs apnTable  // APNs seen, numbered for the session list (manage.go)
+	hooks  hookState // Inject and Journal (hooks.go)
 }
 
 // NewPGW validates cfg and opens the gateway's sockets; Start begins

@@ -177,6 +177,13 @@ func (w *pgwWorker) control(pkt []byte, from netip.AddrPort, mode sim.OutageMode
 // handle carries out a Create Session, Modify Bearer or Delete Session
 // request.
 func (w *pgwWorker) handle(t wire.MsgType, pkt []byte, from netip.AddrPort) {
+	if w.p.hooks.on.Load() { // hooks.go: off unless a test injects or journals
+		nt, answered := w.intercept(t, pkt, from)
+		if answered {
+			return
+		}
+		defer w.observe(nt, t, from, w.out.n)
+	}
 	switch t {
 	case wire.MsgCreateSessionRequest:
 		w.create(pkt, from)

@@ -97,6 +97,7 @@ func (w *pgwWorker) create(pkt []byte, from netip.AddrPort) {
 	now := p.c.Clock().UnixNano()
 	bc := &m.Bearers[0]
 	s := slotOf(teid)
+	apn := p.apnIDs.id(&m.APN)
 	mu := p.table.lock(s)
 	r := p.table.at(s)
 	r.sim, r.sgwC, r.sgwU, r.ebi = card, sgwC, bc.S5S8USGW.TEID, bc.EBI
@@ -105,6 +106,7 @@ func (w *pgwWorker) create(pkt []byte, from netip.AddrPort) {
 	grant(r, d, now)
 	r.used, r.accrued = 0, now
 	r.state = stateOpen
+	*p.table.metaOf(s) = sessionMeta{started: now, apn: apn}
 	ebi := r.ebi
 	mu.Unlock()
 	if cell := p.table.simCell(card); cell != nil {

@@ -59,12 +59,27 @@ type pgwSession struct {
 // sizeofSession is the size of a record (112 bytes on 64-bit platforms).
 const sizeofSession = unsafe.Sizeof(pgwSession{})
 
+// sessionMeta is what only the session list reads, kept beside the records
+// rather than in them so that the records stay 112 bytes: when the session
+// started and the number of its APN (apnTable). It is written once, at
+// Create Session, under the slot's lock.
+type sessionMeta struct {
+	started int64 // carrier clock, unix ns
+	apn     uint16
+}
+
+// metaOf returns slot s's sessionMeta (the slot must have been allocated).
+func (t *sessionTable) metaOf(s uint32) *sessionMeta {
+	return &t.meta[s>>chunkBits].Load()[s&(chunkSize-1)]
+}
+
 // sessionTable is the dense table of sessions with its free list and the
 // card -> TEID index used to find a card's session when the card stops.
 type sessionTable struct {
 	chunks [maxSlots/chunkSize + 1]atomic.Pointer[[chunkSize]pgwSession]
 	locks  [sessStripe]sync.Mutex
 	gens   [maxSlots/chunkSize + 1]atomic.Pointer[[chunkSize]uint8]
+	meta   [maxSlots/chunkSize + 1]atomic.Pointer[[chunkSize]sessionMeta]
 
 	mu    sync.Mutex // free list and growth
 	free  []uint32
@@ -135,6 +150,7 @@ func (t *sessionTable) alloc() uint32 {
 		if t.chunks[s>>chunkBits].Load() == nil {
 			t.chunks[s>>chunkBits].Store(new([chunkSize]pgwSession))
 			t.gens[s>>chunkBits].Store(new([chunkSize]uint8))
+			t.meta[s>>chunkBits].Store(new([chunkSize]sessionMeta))
 		}
 	}
 	t.mu.Unlock()
@@ -213,7 +229,7 @@ func (t *sessionTable) bytes() int {
 	n := 0
 	for i := range t.chunks {
 		if t.chunks[i].Load() != nil {
-			n += chunkSize * (int(sizeofSession) + 1)
+			n += chunkSize * (int(sizeofSession) + 1 + int(unsafe.Sizeof(sessionMeta{})))
 		}
 	}
 	for i := range t.bySIM {
