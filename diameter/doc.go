@@ -35,6 +35,10 @@
 // outside a request the server sends RAR to its open sessions (ASR when
 // the card is cancelled or stopped for contract violation). Outages of
 // sim.NodeOCS make it silent (no answer, no DWA) or answer 3004/3002.
+// With Alternates the server is a geo-redundant OCS: several front ends,
+// each on its own address and obeying the outages of its own Instance
+// name, sharing one session table, so a client that fails over finds its
+// sessions on the other front end.
 // Malformed input gets the proper error answer (5001, 5004, 5005, 5009,
 // 5014, 5015, 3001, 3007 ...) and the connection goes on; only a stream
 // out of step (version not 1, a length below 20) is closed.
@@ -65,8 +69,12 @@
 // requests sent more than LateAfter past their time are counted late.
 // Requests are pipelined on every connection and matched by
 // Hop-by-Hop-Identifier; on timeout they are retransmitted with the T flag
-// to the alternate peer. Answers are classified by ClassOf and blamed by
-// BlameOf.
+// to the alternate peer. With several Addrs (in failover order) each
+// worker keeps a standby connection to every alternate: requests
+// unanswered in time, and answers of 3004 or 3002, go there at once, and
+// connections whose watchdog goes unanswered move to the next address
+// (RFC 6733 §5.5.4, RFC 4006 §5.5). Answers are classified by ClassOf and
+// blamed by BlameOf.
 //
 // # The gateway's charging client
 //
