@@ -118,6 +118,25 @@ func (s *Server) CardSessions(card uint32) []SessionInfo {
 	return s.withPeers(out)
 }
 
+// Session returns the open session id. Safe for concurrent use.
+func (s *Server) Session(id string) (SessionInfo, bool) {
+	key := []byte(id)
+	t := s.sessions
+	h := t.hash(key)
+	sh := &t.shards[shardOf(h)]
+	sh.mu.Lock()
+	slot := sh.lookup(h, key)
+	if slot < 0 || sh.at(slot).state != stateOpen || !carded(sh.at(slot)) {
+		sh.mu.Unlock()
+		return SessionInfo{}, false
+	}
+	ss := sh.at(slot)
+	o := openSession{SessionInfo: SessionInfo{ID: id, Card: ss.sim, Started: time.Unix(0, ss.started),
+		RequestNumber: ss.num, Expires: time.Unix(0, ss.expires)}, conn: ss.conn}
+	sh.mu.Unlock()
+	return s.withPeers([]openSession{o})[0], true
+}
+
 // withPeers fills in each session's peer from its connection. It runs
 // with no shard lock held: a connection's lock is taken before a shard's
 // on the request path.
