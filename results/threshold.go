@@ -37,7 +37,8 @@ type Rule struct {
 	Value float64 `json:"value"`
 }
 
-// String renders the rule, e.g. latency.p99{message=CCR-U,outside=outage} < 2ms.
+// String renders the rule, e.g. latency.p99{message=CCR-U,outside=outage} < 2ms
+// or ratio{message=CCR-U,class=ok} >= 99.9%.
 func (r *Rule) String() string {
 	var b strings.Builder
 	b.WriteString(r.Metric)
@@ -63,7 +64,12 @@ func (r *Rule) String() string {
 	if len(f) > 0 {
 		b.WriteString("{" + strings.Join(f, ",") + "}")
 	}
-	fmt.Fprintf(&b, " %s %g", r.Op, r.Value)
+	if r.Metric == "ratio" {
+		// As written: "99.9%", not 0.9990000000000001.
+		fmt.Fprintf(&b, " %s %s%%", r.Op, strconv.FormatFloat(r.Value*100, 'g', 6, 64))
+	} else {
+		fmt.Fprintf(&b, " %s %s", r.Op, strconv.FormatFloat(r.Value, 'f', -1, 64))
+	}
 	if r.Metric == "latency" {
 		b.WriteString("ms")
 	}

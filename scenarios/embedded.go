@@ -32,6 +32,10 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		_ = closeAll()
 		return nil, err
 	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = sc.Seed
+	}
 	needs := map[Interface]bool{}
 	for _, i := range cfg.Interfaces {
 		needs[i] = true
@@ -92,7 +96,7 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 			OriginRealm: sc.Carrier.OriginRealm, DestinationRealm: sc.Carrier.DestinationRealm,
 			Connections: sc.Carrier.Connections, Timeout: sc.Carrier.Timeout, Retries: 1,
 			WatchdogInterval: sc.Carrier.Watchdog,
-			Run:              cfg.Run, Devices: cfg.Devices, Seed: sc.Seed})
+			Run:              cfg.Run, Devices: cfg.Devices, Seed: seed})
 		if err != nil {
 			return fail(fmt.Errorf("Gy load: %w", err))
 		}
@@ -103,7 +107,7 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		if gtpc == "" {
 			return fail(errors.New("a GTP phase needs carrier.gtpc"))
 		}
-		l, err := gtp.StartLoad(ctx, gtp.LoadConfig{PGW: gtpc, Run: cfg.Run, Devices: cfg.Devices, Seed: sc.Seed,
+		l, err := gtp.StartLoad(ctx, gtp.LoadConfig{PGW: gtpc, Run: cfg.Run, Devices: cfg.Devices, Seed: seed,
 			T3: sc.Carrier.Timeout, N3: 2, Reattach: 2 * time.Second})
 		if err != nil {
 			if gyLoad != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +52,11 @@ type StackConfig struct {
 	Run      *metrics.Run
 	// Interfaces lists the interfaces the scenario drives.
 	Interfaces []Interface
+	// Seed drives the load generators' random draws: the scenario's seed,
+	// mixed with the shard index when the run is one shard of several (so
+	// that shards do not draw in lockstep). The population is built from
+	// the scenario's seed alone, identically in every shard.
+	Seed uint64
 }
 
 // Backends starts the carrier side (when embedded) and the load generators.
@@ -71,9 +75,20 @@ type Options struct {
 	// Lead is the pause between set-up and the first intended send
 	// (default 300ms), so that the first second is not spent connecting.
 	Lead time.Duration
-	// Shard, when N > 1, runs the I-th of N disjoint slices of the load.
+	// ShardIndex and ShardCount, when ShardCount > 1, run shard I of N:
+	// the cards c with c mod N == I (in every cohort, for load phases and
+	// events alike, and for the census and card events reported), and 1/N
+	// of every arrival schedule (load phases, overage storms, capacity
+	// steps): arrival n of the whole schedule is shard n mod N's, so the N
+	// shards together send exactly what one run sends. A cohort whose
+	// cards fall in fewer than N shards has its schedule split among those.
+	// Events that act on the carrier as a whole (outage, maintenance,
+	// clock) apply to every shard's own embedded carrier.
 	ShardIndex, ShardCount int
-	// StartAt, when set, is the agreed wall-clock start of the timeline.
+	// StartAt, when set, is the agreed wall-clock start of the timeline:
+	// shards given the same instant share their seconds, so their time
+	// series line up when merged. Set-up happens before it; a shard that
+	// starts late sends its first arrivals late (and counts them as late).
 	StartAt time.Time
 }
 
@@ -103,15 +118,16 @@ type Runner struct {
 	stack    *Stack
 	started  time.Time
 
-	eventCounts map[eventKey]uint64
+	// slice is this shard's cards (nil when the run is not sharded);
+	// stormShare the place of this shard among those with cards in each
+	// overage storm's cohort, by event index (see share).
+	slice       *sim.CohortSet
+	stormShare  map[int][2]int
+	eventCounts map[results.EventKey]uint64
 	reasons     map[string]uint64
 	active      map[string]bool
 	label       atomic.Value // string
 	abortedBy   string
-}
-
-type eventKey struct {
-	label, kind, reason, blame, region string
 }
 
 // NewRunner prepares a run of sc.
@@ -122,7 +138,7 @@ func NewRunner(sc *Scenario, opts Options) *Runner {
 	if opts.ResultsBase == "" {
 		opts.ResultsBase = "results"
 	}
-	r := &Runner{sc: sc, opts: opts, eventCounts: map[eventKey]uint64{}, reasons: map[string]uint64{}, active: map[string]bool{}}
+	r := &Runner{sc: sc, opts: opts, eventCounts: map[results.EventKey]uint64{}, stormShare: map[int][2]int{}, reasons: map[string]uint64{}, active: map[string]bool{}}
 	r.label.Store("")
 	r.progress.Duration = sc.Duration
 	return r
@@ -146,7 +162,11 @@ func (r *Runner) Progress() Progress {
 }
 
 // ErrThresholds is wrapped by Run's error when the run finished but a
-// threshold failed; the result is complete.
+// threshold failed, or it was interrupted or aborted; the result is
+// complete. A shard (Options.ShardCount > 1) judges its thresholds on its
+// own slice, for the record, but does not fail by them: they are judged on
+// the merged figures (results.Merge). Its interruption or abort by a
+// threshold does fail it.
 var ErrThresholds = errors.New("thresholds failed")
 
 // Run carries out the scenario and writes its results. ctx cancellation
@@ -166,29 +186,54 @@ func (r *Runner) Run(ctx context.Context) (string, *results.Result, error) {
 		return "", nil, fmt.Errorf("scenarios: %s: %w", sc.Path, err)
 	}
 	devices := sim.NewDevices(carrier)
+	if r.opts.ShardCount > 1 {
+		if !r.opts.StartAt.IsZero() && time.Now().After(r.opts.StartAt.Add(sc.Duration)) {
+			return "", nil, fmt.Errorf("scenarios: %s: start at %s: the run would already be over", sc.Path, r.opts.StartAt.Format(time.RFC3339))
+		}
+		all, err := carrier.Resolve(sim.Cohort{})
+		if err != nil {
+			return "", nil, fmt.Errorf("scenarios: %s: population: %w", sc.Path, err)
+		}
+		if r.slice, err = all.Shard(r.opts.ShardIndex, r.opts.ShardCount); err != nil {
+			return "", nil, fmt.Errorf("scenarios: %s: %w", sc.Path, err)
+		}
+		if r.slice.Len() == 0 {
+			return "", nil, fmt.Errorf("scenarios: %s: shard %d of %d has no cards: the population has %d", sc.Path,
+				r.opts.ShardIndex, r.opts.ShardCount, all.Len())
+		}
+	}
 	// Resolve every cohort before anything starts, so a bad one fails fast.
-	phases := make([]sim.Phase, len(sc.Phases))
+	// A phase whose cohort has no card in this shard does not run here.
+	var phases []sim.Phase
+	var phaseIfaces []Interface
+	var phaseStarts []time.Duration
 	ifaces := map[Interface]bool{}
 	for i := range sc.Phases {
 		p := &sc.Phases[i]
-		co, err := r.cohort(carrier, p.Cohort)
+		co, idx, cnt, err := r.share(carrier, p.Cohort)
 		if err != nil {
 			return "", nil, fmt.Errorf("scenarios: %s:%d: load[%d].cohort: %w", sc.Path, p.Line, i, err)
 		}
-		rate, ramp := p.Rate, p.RampTo
-		if r.opts.ShardCount > 1 {
-			rate /= sim.Rate(r.opts.ShardCount)
-			ramp /= sim.Rate(r.opts.ShardCount)
-		}
-		phases[i] = sim.Phase{Name: p.Name, Duration: p.Duration, Rate: rate, RampTo: ramp, Cohort: co,
-			Updates: p.Updates, Interval: p.Interval, Usage: p.Usage, Request: uint64(p.Request)}
 		ifaces[p.Interface] = true
+		if co.Len() == 0 {
+			continue
+		}
+		phases = append(phases, sim.Phase{Name: p.Name, Duration: p.Duration, Rate: p.Rate, RampTo: p.RampTo, Cohort: co,
+			Updates: p.Updates, Interval: p.Interval, Usage: p.Usage, Request: uint64(p.Request), ShardIndex: idx, ShardCount: cnt})
+		phaseIfaces, phaseStarts = append(phaseIfaces, p.Interface), append(phaseStarts, p.Start)
 	}
 	cohorts := make([]*sim.CohortSet, len(sc.Events))
 	for i := range sc.Events {
 		e := &sc.Events[i]
 		switch e.Kind {
-		case EventStorm, EventRoam, EventStop, EventResume, EventRecharge, EventSwap:
+		case EventStorm:
+			co, idx, cnt, err := r.share(carrier, e.Cohort)
+			if err != nil {
+				return "", nil, fmt.Errorf("scenarios: %s:%d: events[%d].cohort: %w", sc.Path, e.Line, i, err)
+			}
+			cohorts[i] = co
+			r.stormShare[i] = [2]int{idx, cnt}
+		case EventRoam, EventStop, EventResume, EventRecharge, EventSwap:
 			co, err := r.cohort(carrier, e.Cohort)
 			if err != nil {
 				return "", nil, fmt.Errorf("scenarios: %s:%d: events[%d].cohort: %w", sc.Path, e.Line, i, err)
@@ -218,7 +263,11 @@ func (r *Runner) Run(ctx context.Context) (string, *results.Result, error) {
 	sort.Slice(list, func(a, b int) bool { return list[a] < list[b] })
 
 	run := metrics.NewRun(time.Now(), 64)
-	stack, err := r.opts.Backends(ctx, StackConfig{Scenario: sc, Carrier: carrier, Devices: devices, Run: run, Interfaces: list})
+	seed := sc.Seed
+	if r.opts.ShardCount > 1 {
+		seed ^= uint64(r.opts.ShardIndex+1) * 0x9E3779B97F4A7C15
+	}
+	stack, err := r.opts.Backends(ctx, StackConfig{Scenario: sc, Carrier: carrier, Devices: devices, Run: run, Interfaces: list, Seed: seed})
 	if err != nil {
 		return "", nil, fmt.Errorf("scenarios: starting %s: %w", sc.Name, err)
 	}
@@ -243,6 +292,13 @@ func (r *Runner) Run(ctx context.Context) (string, *results.Result, error) {
 		stack.Close()
 		return "", nil, err
 	}
+	ilog, err := results.CreateIntervalLog(dir, start)
+	if err != nil {
+		ew.Close()
+		stack.Close()
+		return "", nil, err
+	}
+	run.OnInterval(func(sec int, msg string, h *metrics.Hist) { _ = ilog.Write(sec, msg, h) })
 	var sub *sim.Subscription
 	var evWG sync.WaitGroup
 	if !sc.Carrier.External {
@@ -260,8 +316,8 @@ func (r *Runner) Run(ctx context.Context) (string, *results.Result, error) {
 	time.Sleep(time.Until(start))
 
 	for i := range phases {
-		phases[i].Start = start.Add(sc.Phases[i].Start)
-		stack.Drivers[sc.Phases[i].Interface].Run(phases[i])
+		phases[i].Start = start.Add(phaseStarts[i])
+		stack.Drivers[phaseIfaces[i]].Run(phases[i])
 	}
 	var marks []results.Mark
 	var marksMu sync.Mutex
@@ -328,6 +384,10 @@ loop:
 		evWG.Wait()
 	}
 	if err := ew.Close(); err != nil {
+		ilog.Close()
+		return dir, nil, err
+	}
+	if err := ilog.Close(); err != nil {
 		return dir, nil, err
 	}
 
@@ -342,12 +402,16 @@ loop:
 	if closeErr != nil {
 		return dir, res, fmt.Errorf("scenarios: stopping the carrier: %w", closeErr)
 	}
-	if !res.Summary.Pass {
+	// A shard's verdicts are judged on its slice alone; the verdict of the
+	// run is the merged result's. Interruptions and aborts still count.
+	shardOnly := r.opts.ShardCount > 1 && !interrupted && r.abortedBy == ""
+	if !res.Summary.Pass && !shardOnly {
 		return dir, res, fmt.Errorf("scenarios: %s: %w", sc.Name, ErrThresholds)
 	}
 	return dir, res, nil
 }
 
+// cohort resolves co to the cards of this shard (possibly none).
 func (r *Runner) cohort(c *sim.Carrier, co sim.Cohort) (*sim.CohortSet, error) {
 	set, err := c.Resolve(co)
 	if err != nil || r.opts.ShardCount <= 1 {
@@ -356,10 +420,48 @@ func (r *Runner) cohort(c *sim.Carrier, co sim.Cohort) (*sim.CohortSet, error) {
 	return set.Shard(r.opts.ShardIndex, r.opts.ShardCount)
 }
 
+// share resolves the cohort of an arrival schedule: this shard's cards, and
+// this shard's place among the shards that have cards in it (index, count
+// for sim.Phase), so that those shards together send the whole schedule.
+func (r *Runner) share(c *sim.Carrier, co sim.Cohort) (*sim.CohortSet, int, int, error) {
+	set, err := c.Resolve(co)
+	n := r.opts.ShardCount
+	if err != nil || n <= 1 {
+		return set, 0, 1, err
+	}
+	mine, err := set.Shard(r.opts.ShardIndex, n)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	owners := make([]bool, n)
+	found := 0
+	for k := 0; k < set.Len() && found < n; k++ {
+		if i := int(set.At(k) % uint32(n)); !owners[i] {
+			owners[i] = true
+			found++
+		}
+	}
+	idx := 0
+	for i := 0; i < r.opts.ShardIndex; i++ {
+		if owners[i] {
+			idx++
+		}
+	}
+	return mine, idx, found, nil
+}
+
+// inSlice reports whether card i is this shard's (always, unsharded).
+func (r *Runner) inSlice(i uint32) bool { return r.slice == nil || r.slice.Contains(i) }
+
 // consumeEvents writes the carrier's events to events.csv and counts them
 // under the label in force, for thresholds.
 func (r *Runner) consumeEvents(c *sim.Carrier, sub *sim.Subscription, ew *results.EventWriter, start time.Time) {
 	for e := range sub.C {
+		// Every shard's carrier holds every card, and carrier-wide events
+		// (a clock jump) change them all: each shard reports its own.
+		if !r.inSlice(e.SIM) {
+			continue
+		}
 		row := results.EventRow{Time: e.When(), Elapsed: time.Since(start).Seconds(), SIM: int64(e.SIM),
 			Kind: e.Kind.String(), Outcome: "", Region: c.RegionName(e.Region)}
 		if int(e.SIM) < c.Len() {
@@ -393,7 +495,7 @@ func (r *Runner) consumeEvents(c *sim.Carrier, sub *sim.Subscription, ew *result
 		_ = ew.Write(&row)
 		label, _ := r.label.Load().(string)
 		r.mu.Lock()
-		r.eventCounts[eventKey{label, row.Kind, row.Reason, row.Blame, row.Region}]++
+		r.eventCounts[results.EventKey{Label: label, Kind: row.Kind, Reason: row.Reason, Blame: row.Blame, Region: row.Region}]++
 		if e.Kind == sim.EventRefused {
 			r.reasons[row.Reason]++
 		}
@@ -411,111 +513,51 @@ func mkdir(dir string) error {
 // keepFor returns the label filter of a threshold's during/outside lists.
 // A label is the "+"-joined names and kinds of the events in force.
 func keepFor(during, outside []string) func(string) bool {
-	return func(label string) bool {
-		parts := map[string]bool{}
-		for _, p := range strings.Split(label, "+") {
-			if p != "" {
-				parts[p] = true
-			}
-		}
-		for _, d := range during {
-			if !parts[d] {
-				return false
-			}
-		}
-		for _, o := range outside {
-			if parts[o] {
-				return false
-			}
-		}
-		return true
-	}
+	rule := results.Rule{During: during, Outside: outside}
+	return rule.Keep()
 }
 
-// observe evaluates a threshold on the figures so far.
+// observe evaluates a threshold on the figures so far, as results.Judge
+// does on finished or merged figures.
 func (r *Runner) observe(t *Threshold, run *metrics.Run, c *sim.Carrier) float64 {
-	keep := keepFor(t.During, t.Outside)
+	rule := t.Check()
+	figs := &results.Figures{Requests: run}
 	switch t.Metric {
-	case "latency":
-		var classes []metrics.Class
-		if t.Class != "" {
-			for i := metrics.Class(0); i < 4; i++ {
-				if i.String() == t.Class {
-					classes = []metrics.Class{i}
-				}
-			}
-		}
-		h := run.LatencyWhere(t.Message, classes, keep)
-		if h.Count() == 0 {
-			return math.NaN()
-		}
-		var d time.Duration
-		switch t.Stat {
-		case "p50":
-			d = h.Quantile(0.5)
-		case "p90":
-			d = h.Quantile(0.9)
-		case "p99":
-			d = h.Quantile(0.99)
-		case "p999":
-			d = h.Quantile(0.999)
-		case "max":
-			d = h.Max()
-		case "mean":
-			d = h.Mean()
-		}
-		return float64(d.Microseconds()) / 1000
-	case "count":
-		return float64(run.CountWhere(metrics.Filter{Message: t.Message, Class: t.Class, Code: t.Code, Blame: t.Blame}, keep))
-	case "ratio":
-		all := run.CountWhere(metrics.Filter{Message: t.Message}, keep)
-		if all == 0 {
-			return math.NaN()
-		}
-		return float64(run.CountWhere(metrics.Filter{Message: t.Message, Class: t.Class, Code: t.Code, Blame: t.Blame}, keep)) / float64(all)
-	case "late":
-		return float64(run.LateWhere(t.Message, keep))
 	case "events":
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		var n uint64
-		for k, v := range r.eventCounts {
-			if keep(k.label) && k.kind == t.Event && (t.Reason == "" || k.reason == t.Reason) &&
-				(t.Blame == "" || k.blame == t.Blame) && (t.Region == "" || strings.EqualFold(k.region, t.Region)) {
-				n += v
-			}
-		}
-		return float64(n)
+		figs.Events = r.eventSnapshot()
 	case "cards":
-		census := c.Census()
-		if t.Reason == "" || t.Reason == "active" {
-			return float64(census.Active)
-		}
-		reason, _ := sim.ParseReason(t.Reason)
-		return float64(census.ByReason[reason])
+		figs.Cards = r.census(c)
 	}
-	return math.NaN()
+	return figs.Observe(&rule)
+}
+
+// eventSnapshot copies the card event counts.
+func (r *Runner) eventSnapshot() map[results.EventKey]uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[results.EventKey]uint64, len(r.eventCounts))
+	for k, v := range r.eventCounts {
+		out[k] = v
+	}
+	return out
+}
+
+// census counts this shard's cards by state: "active" and each stop reason.
+func (r *Runner) census(c *sim.Carrier) map[string]int {
+	cen := c.Census()
+	if r.slice != nil {
+		cen = c.CensusOf(r.slice)
+	}
+	out := map[string]int{"active": cen.Active}
+	for reason, n := range cen.ByReason {
+		out[reason.String()] = n
+	}
+	return out
 }
 
 func compare(op string, a, b float64) bool {
-	if math.IsNaN(a) {
-		return false
-	}
-	switch op {
-	case "<":
-		return a < b
-	case "<=":
-		return a <= b
-	case ">":
-		return a > b
-	case ">=":
-		return a >= b
-	case "==":
-		return a == b
-	case "!=":
-		return a != b
-	}
-	return false
+	rule := results.Rule{Op: op, Value: b}
+	return rule.Holds(a)
 }
 
 // checkAborts returns the name of an abort threshold that already failed.
@@ -567,7 +609,7 @@ func (r *Runner) publishProgress(run *metrics.Run, start time.Time) {
 func (r *Runner) result(run *metrics.Run, c *sim.Carrier, start, finished time.Time, interrupted bool, addrs string, marks []results.Mark, sub *sim.Subscription) *results.Result {
 	sc := r.sc
 	secs := finished.Sub(start).Seconds()
-	s := results.Summary{Scenario: sc.Name, Description: sc.Description, File: sc.Path, Seed: sc.Seed,
+	s := results.Summary{Scenario: sc.Name, Description: sc.Description, File: sc.Path, Seed: sc.Seed, Digest: sc.Digest,
 		Started: start, Finished: finished, Seconds: secs, Interrupted: interrupted, Aborted: r.abortedBy, Timeline: marks}
 	s.Carrier = "embedded " + addrs
 	if sc.Carrier.External {
@@ -586,27 +628,20 @@ func (r *Runner) result(run *metrics.Run, c *sim.Carrier, start, finished time.T
 	}
 	r.mu.Unlock()
 	if !sc.Carrier.External {
-		census := c.Census()
-		s.Cards = map[string]int{"active": census.Active}
-		for reason, n := range census.ByReason {
-			s.Cards[reason.String()] = n
-		}
+		s.Cards = r.census(c)
 		if sub != nil {
 			s.EventsDropped = sub.Dropped()
 		}
 	}
+	res := &results.Result{Series: run.Series(), Latencies: run.Latencies(), Tally: run.Tally(), Events: r.eventSnapshot()}
+	figs := &results.Figures{Requests: res.Tally, Events: res.Events, Cards: s.Cards}
 	s.Pass = !interrupted && r.abortedBy == ""
 	for i := range sc.Thresholds {
 		t := &sc.Thresholds[i]
-		v := r.observe(t, run, c)
-		ok := compare(t.Op, v, t.Value)
-		verdict := results.Verdict{Name: t.String(), Rule: t.Rule(), Observed: v, Pass: ok, Line: t.Line}
-		if math.IsNaN(v) {
-			verdict.Observed = 0
-			verdict.Detail = "no data: nothing matched the threshold's filters"
-		}
-		s.Pass = s.Pass && ok
-		s.Thresholds = append(s.Thresholds, verdict)
+		v := results.Judge(t.String(), t.Line, t.Check(), figs)
+		s.Pass = s.Pass && v.Pass
+		s.Thresholds = append(s.Thresholds, v)
 	}
-	return &results.Result{Summary: s, Series: run.Series(), Latencies: run.Latencies()}
+	res.Summary = s
+	return res
 }

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/carriersim/carriersim/results"
 	"github.com/carriersim/carriersim/sim"
 )
 
@@ -59,9 +62,13 @@ type Scenario struct {
 	Path        string
 	Name        string
 	Description string
-	Duration    time.Duration
-	Seed        uint64
-	Carrier     Carrier
+	// Digest identifies the scenario's content and compression (a hash of
+	// the file and the Compress factors applied): the shards of one run
+	// share it, and a merge of results refuses shards that differ.
+	Digest   string
+	Duration time.Duration
+	Seed     uint64
+	Carrier  Carrier
 	// Sim configures the embedded carrier (or, for an external one, the
 	// model of its cards the load side uses). Clock is left nil: the runner
 	// makes one from ClockStart and ClockSpeed.
@@ -181,40 +188,16 @@ func (t *Threshold) String() string {
 // Rule renders the threshold as a readable rule, e.g.
 // latency.p99{message=CCR-U,outside=outage} < 2ms.
 func (t *Threshold) Rule() string {
-	var b strings.Builder
-	b.WriteString(t.Metric)
-	if t.Stat != "" {
-		b.WriteString("." + t.Stat)
-	}
-	var f []string
-	for _, kv := range [][2]string{{"message", t.Message}, {"class", t.Class}, {"blame", t.Blame},
-		{"reason", t.Reason}, {"region", t.Region}, {"event", t.Event}} {
-		if kv[1] != "" {
-			f = append(f, kv[0]+"="+kv[1])
-		}
-	}
-	if t.Code != 0 {
-		f = append(f, "code="+strconv.FormatUint(uint64(t.Code), 10))
-	}
-	if len(t.During) > 0 {
-		f = append(f, "during="+strings.Join(t.During, "+"))
-	}
-	if len(t.Outside) > 0 {
-		f = append(f, "outside="+strings.Join(t.Outside, "+"))
-	}
-	if len(f) > 0 {
-		b.WriteString("{" + strings.Join(f, ",") + "}")
-	}
-	if t.Metric == "ratio" {
-		// As written: "99.9%", not 0.9990000000000001.
-		fmt.Fprintf(&b, " %s %s%%", t.Op, strconv.FormatFloat(t.Value*100, 'g', 6, 64))
-	} else {
-		fmt.Fprintf(&b, " %s %s", t.Op, strconv.FormatFloat(t.Value, 'f', -1, 64))
-	}
-	if t.Metric == "latency" {
-		b.WriteString("ms")
-	}
-	return b.String()
+	c := t.Check()
+	return c.String()
+}
+
+// Check returns the threshold's rule as data: the runner judges it with
+// results.Judge, and summary.json keeps it so that a merge of shards judges
+// it again on the merged figures.
+func (t *Threshold) Check() results.Rule {
+	return results.Rule{Metric: t.Metric, Stat: t.Stat, Message: t.Message, Class: t.Class, Code: t.Code, Blame: t.Blame,
+		Reason: t.Reason, Region: t.Region, Event: t.Event, During: t.During, Outside: t.Outside, Op: t.Op, Value: t.Value}
 }
 
 // Capacity asks the runner to search for the highest arrival rate that keeps
@@ -317,6 +300,8 @@ func Parse(path string, src []byte) (*Scenario, error) {
 		sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
 		return nil, &ValidationError{Path: path, Problems: v.problems}
 	}
+	sum := sha256.Sum256(src)
+	s.Digest = hex.EncodeToString(sum[:8])
 	return s, nil
 }
 
@@ -946,6 +931,8 @@ func (s *Scenario) Compress(f float64) {
 	if f <= 0 || f >= 1 {
 		return
 	}
+	sum := sha256.Sum256([]byte(s.Digest + "×" + strconv.FormatFloat(f, 'g', -1, 64)))
+	s.Digest = hex.EncodeToString(sum[:8])
 	sc := func(d time.Duration) time.Duration { return time.Duration(float64(d) * f) }
 	s.Duration = sc(s.Duration)
 	for i := range s.Phases {

@@ -128,12 +128,17 @@ func (r *Runner) apply(e *Event, begin bool, c *sim.Carrier, d *sim.Devices, sta
 		if !ok {
 			return "", fmt.Errorf("no %s load generator", iface)
 		}
-		rate := e.Rate
-		if r.opts.ShardCount > 1 {
-			rate /= sim.Rate(r.opts.ShardCount)
+		if co.Len() == 0 {
+			return fmt.Sprintf("no card of this shard on %s", iface), nil
 		}
-		drv.Run(sim.Phase{Name: e.Name, Start: time.Now(), Duration: dur, Rate: rate, Cohort: co,
-			Updates: sim.CountDist{Dist: sim.Const(3)}, Interval: sim.DurationDist{Dist: sim.Const(0.5)}, Usage: e.Usage})
+		// The scheduled instant, not now: shards' storms line up exactly.
+		r.mu.Lock()
+		at := r.started.Add(e.At)
+		r.mu.Unlock()
+		sh := r.stormShare[idx]
+		drv.Run(sim.Phase{Name: e.Name, Start: at, Duration: dur, Rate: e.Rate, Cohort: co,
+			Updates: sim.CountDist{Dist: sim.Const(3)}, Interval: sim.DurationDist{Dist: sim.Const(0.5)}, Usage: e.Usage,
+			ShardIndex: sh[0], ShardCount: sh[1]})
 		return fmt.Sprintf("%d cards on %s at %g/s", co.Len(), iface, float64(e.Rate)), nil
 	case EventRoam:
 		if !begin {
@@ -236,19 +241,16 @@ func (r *Runner) capacity(ctx context.Context, run *metrics.Run, stack *Stack, a
 	if !ok {
 		return &results.CapacityKnee{Broke: "no " + string(cp.Interface) + " load generator"}
 	}
-	knee := &results.CapacityKnee{}
+	knee := &results.CapacityKnee{Message: cp.Message, P99Bound: float64(cp.P99Bound.Microseconds()) / 1000, ErrorBound: cp.ErrorRate}
 	defer stop()
 	for step, rate := 0, cp.From; rate <= cp.Max; step, rate = step+1, rate+cp.Step {
-		label := fmt.Sprintf("capacity-%d", step)
+		label := results.CapacityLabel(step)
 		run.SetLabel(time.Now(), label)
 		r.label.Store(label)
-		offered := rate
-		if r.opts.ShardCount > 1 {
-			offered /= sim.Rate(r.opts.ShardCount)
-		}
-		drv.Run(sim.Phase{Name: label, Start: time.Now(), Duration: cp.Hold, Rate: offered, Cohort: all,
+		// A shard offers its 1/N of the step's arrivals (sim.Phase shards).
+		drv.Run(sim.Phase{Name: label, Start: time.Now(), Duration: cp.Hold, Rate: rate, Cohort: all,
 			Updates: sim.CountDist{Dist: sim.Const(1)}, Interval: sim.DurationDist{Dist: sim.Const(0.1)},
-			Usage: sim.BytesDist{Dist: sim.Const(4096)}})
+			Usage: sim.BytesDist{Dist: sim.Const(4096)}, ShardIndex: r.opts.ShardIndex, ShardCount: r.opts.ShardCount})
 		select {
 		case <-ctx.Done():
 			return knee
