@@ -31,8 +31,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "results folder (default results/<scenario>-<UTC time>)")
-	shard := fs.String("shard", "", "run the I-th of N disjoint slices of the load, as I/N (default: from JOB_COMPLETION_INDEX and CARRIERSIM_SHARDS)")
-	startAt := fs.String("start-at", "", "RFC 3339 wall-clock instant all shards start their timeline at")
+	shard := fs.String("shard", "", "run shard I of N, as I/N: the cards c with c mod N == I and 1/N of every arrival rate (default: $JOB_COMPLETION_INDEX/$CARRIERSIM_SHARDS)")
+	startAt := fs.String("start-at", "", "RFC 3339 wall-clock instant the timeline starts at, the same for every shard (default: $CARRIERSIM_START_AT)")
 	compress := fs.Float64("compress", 1, "shorten every time in the scenario by this factor (0.1 = ten times shorter)")
 	quiet := fs.Bool("quiet", false, "no progress display")
 	fs.Usage = func() {
@@ -65,13 +65,12 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "carriersim run: --shard:", err)
 		return exitInvalid
 	}
-	if *startAt != "" {
-		t, err := time.Parse(time.RFC3339Nano, *startAt)
-		if err != nil {
-			fmt.Fprintln(stderr, "carriersim run: --start-at: want an RFC 3339 time, got", *startAt)
-			return exitInvalid
-		}
-		opts.StartAt = t
+	if opts.StartAt, err = parseStartAt(*startAt, sc.Duration, time.Now()); err != nil {
+		fmt.Fprintln(stderr, "carriersim run: --start-at:", err)
+		return exitInvalid
+	}
+	if late := time.Since(opts.StartAt); !opts.StartAt.IsZero() && late > 0 {
+		fmt.Fprintf(stderr, "carriersim run: starting %s after --start-at: the first seconds' sends go out late and count as late\n", late.Round(time.Millisecond))
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -104,23 +103,53 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// parseShard reads "I/N", or JOB_COMPLETION_INDEX with CARRIERSIM_SHARDS as
-// a Kubernetes Indexed Job sets them.
+// parseShard reads "I/N" or, when s is empty, the shard of a Kubernetes
+// Indexed Job: JOB_COMPLETION_INDEX, which the Job controller sets in each
+// pod (0 … completions-1), over CARRIERSIM_SHARDS, which the manifest sets
+// to the Job's completions. One without the other is an error: a pod
+// running the whole load N times over is worse than one that stops.
 func parseShard(s string) (int, int, error) {
 	if s == "" {
 		idx, cnt := os.Getenv("JOB_COMPLETION_INDEX"), os.Getenv("CARRIERSIM_SHARDS")
-		if idx == "" || cnt == "" {
+		switch {
+		case idx == "" && cnt == "":
 			return 0, 1, nil
+		case cnt == "":
+			return 0, 0, fmt.Errorf("JOB_COMPLETION_INDEX is %q but CARRIERSIM_SHARDS is not set: set it to the Job's completions", idx)
+		case idx == "":
+			return 0, 0, fmt.Errorf("CARRIERSIM_SHARDS is %q but JOB_COMPLETION_INDEX is not set: give --shard I/N", cnt)
 		}
 		s = idx + "/" + cnt
 	}
 	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
 		return 0, 0, fmt.Errorf("want I/N with 0 <= I < N, got %q", s)
 	}
 	return i, n, nil
+}
+
+// parseStartAt reads --start-at (or, when s is empty, CARRIERSIM_START_AT):
+// an RFC 3339 instant no more than a day ahead and not so far back that a
+// run of duration d would already be over. Empty means none.
+func parseStartAt(s string, d time.Duration, now time.Time) (time.Time, error) {
+	if s == "" {
+		s = os.Getenv("CARRIERSIM_START_AT")
+	}
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		return time.Time{}, fmt.Errorf("want an RFC 3339 time such as 2026-11-23T10:00:00Z, got %q", s)
+	case t.After(now.Add(24 * time.Hour)):
+		return time.Time{}, fmt.Errorf("want an instant within a day from now, got %s (%s ahead)", s, t.Sub(now).Round(time.Second))
+	case now.After(t.Add(d)):
+		return time.Time{}, fmt.Errorf("want an instant less than the run's %s ago, got %s (%s ago): the run would already be over", d, s, now.Sub(t).Round(time.Second))
+	}
+	return t, nil
 }
 
 // showProgress draws the timeline and live figures: mpb bars on a terminal,
@@ -205,7 +234,14 @@ func printSummary(w io.Writer, s *results.Summary) {
 	if s.Aborted != "" {
 		verdict += " (aborted by " + s.Aborted + ")"
 	}
-	fmt.Fprintf(w, "\n%s: %s in %.1fs on %s\n\n", s.Scenario, verdict, s.Seconds, s.Carrier)
+	fmt.Fprintf(w, "\n%s: %s in %.1fs on %s\n", s.Scenario, verdict, s.Seconds, s.Carrier)
+	if s.Shard != "" {
+		fmt.Fprintf(w, "shard %s\n", s.Shard)
+	}
+	if m := s.Merged; m != nil {
+		fmt.Fprintf(w, "merged from %d of %d shards\n", len(m.Merged), m.Shards)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "message\tcount\tper s\tok\trefused\terror\ttimeout\tp50 ms\tp99 ms\tp99.9 ms\tmax ms\tlate\t")
 	for _, m := range metrics.SortedKeys(s.Messages) {
@@ -233,6 +269,9 @@ func printSummary(w io.Writer, s *results.Summary) {
 	}
 	if len(s.Thresholds) > 0 {
 		fmt.Fprintln(w, "\nthresholds:")
+		if s.Shard != "" {
+			fmt.Fprintln(w, "  (this shard's slice only: the run's verdict is its merged results', carriersim results merge)")
+		}
 		for _, v := range s.Thresholds {
 			mark := "pass"
 			if !v.Pass {
