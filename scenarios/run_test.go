@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/carriersim/carriersim/metrics"
+	"github.com/carriersim/carriersim/sim"
 )
 
 func TestKeepForLabels(t *testing.T) {
@@ -76,5 +77,47 @@ func TestThresholdsOnLabelledRun(t *testing.T) {
 	}
 	if v := r.observe(th("latency", "p99", "", []string{"maintenance"}, nil), run, nil); !math.IsNaN(v) || compare("<", v, 5) {
 		t.Fatalf("no data must fail, got %v", v)
+	}
+}
+
+// TestShareSplitsSchedulesAmongOwners: each shard's slice of a cohort is
+// its own cards, and a cohort with cards in fewer shards than there are has
+// its arrival schedule split among those that have some.
+func TestShareSplitsSchedulesAmongOwners(t *testing.T) {
+	t.Parallel()
+	sc, err := Parse("share.toml", []byte("duration = \"1s\"\n[population]\ncount = 100\n[[load]]\nrate = \"1/s\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sim.New(sc.Sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		co     sim.Cohort
+		shard  int
+		cards  int
+		idx    int
+		owners int
+	}{
+		{"everyone", sim.Cohort{}, 2, 25, 2, 4},
+		{"two cards", sim.Cohort{First: 5, Count: 2}, 1, 1, 0, 2}, // cards 5, 6: shards 1 and 2
+		{"two cards", sim.Cohort{First: 5, Count: 2}, 2, 1, 1, 2}, //
+		{"not mine", sim.Cohort{First: 5, Count: 2}, 3, 0, 2, 2},  // no card: runs nothing
+		{"one card", sim.Cohort{First: 40, Count: 1}, 0, 1, 0, 1}, // card 40: shard 0 sends it all
+	}
+	for _, tt := range tests {
+		r := NewRunner(sc, Options{ShardIndex: tt.shard, ShardCount: 4})
+		set, idx, owners, err := r.share(c, tt.co)
+		if err != nil || set.Len() != tt.cards || owners != tt.owners || (tt.cards > 0 && idx != tt.idx) {
+			t.Errorf("%s, shard %d: %d cards, %d of %d (%v); want %d cards, %d of %d", tt.name, tt.shard, set.Len(), idx, owners, err,
+				tt.cards, tt.idx, tt.owners)
+		}
+		for k := 0; k < set.Len(); k++ {
+			if set.At(k)%4 != uint32(tt.shard) {
+				t.Errorf("%s: card %d in shard %d", tt.name, set.At(k), tt.shard)
+			}
+		}
 	}
 }
