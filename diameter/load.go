@@ -56,6 +56,12 @@ type LoadConfig struct {
 	Seed        uint64
 	MaxInFlight int
 
+	// UserName puts the card's IMSI in User-Name (RFC 6733 §8.14) on every
+	// CCR, so that a Diameter routing agent can route by subscriber: to the
+	// carrier shard that owns the card (freeDiameter's rt_default: un=…).
+	// Off by default; the OCS itself reads the IMSI from Subscription-Id.
+	UserName bool
+
 	// RatingGroup is the Rating-Group of every MSCC (default 1).
 	RatingGroup uint32
 	// ServiceContextID names the service (default "32251@3gpp.org", data).

@@ -595,6 +595,10 @@ func (w *worker) encodeTo(cc *clientConn, slot uint32) {
 	w.imsi = strconv.AppendUint(w.imsi[:0], id.IMSI, 10)
 	r.NumSubscriptionIDs = 1
 	r.SubscriptionIDs[0] = wire.SubscriptionID{Type: wire.EndUserIMSI, Data: w.imsi}
+	r.UserName = nil
+	if l.cfg.UserName {
+		r.UserName = w.imsi
+	}
 	r.UserLocationInfo = nil
 	r.ULIInPSInformation = false
 	r.HasUserEquipmentInfo = false

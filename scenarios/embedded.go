@@ -95,8 +95,8 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		l, err := diameter.StartLoad(ctx, diameter.LoadConfig{Addrs: gyAddrs, OriginHost: sc.Carrier.OriginHost,
 			OriginRealm: sc.Carrier.OriginRealm, DestinationRealm: sc.Carrier.DestinationRealm,
 			Connections: sc.Carrier.Connections, Timeout: sc.Carrier.Timeout, Retries: 1,
-			WatchdogInterval: sc.Carrier.Watchdog,
-			Run:              cfg.Run, Devices: cfg.Devices, Seed: seed})
+			WatchdogInterval: sc.Carrier.Watchdog, UserName: sc.Carrier.UserName,
+			Run: cfg.Run, Devices: cfg.Devices, Seed: seed})
 		if err != nil {
 			return fail(fmt.Errorf("Gy load: %w", err))
 		}

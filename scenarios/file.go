@@ -38,6 +38,9 @@ type carrierSection struct {
 	// OCSInstances is how many front ends the embedded OCS has (named
 	// ocs-1, ocs-2, …), sharing its sessions; the load fails over in order.
 	OCSInstances int `toml:"ocs_instances"`
+	// UserName puts each card's IMSI in User-Name on every CCR, for a
+	// Diameter routing agent that routes by subscriber.
+	UserName bool `toml:"user_name"`
 }
 
 type clockSection struct {

@@ -99,6 +99,10 @@ type Carrier struct {
 	// "ocs-1", "ocs-2", …: they share sessions, and the load client keeps
 	// them in failover order.
 	OCSInstances int
+	// UserName puts each card's IMSI in User-Name (RFC 6733 §8.14) on every
+	// CCR, so that a Diameter routing agent in front of sharded carriers
+	// can route by subscriber (freeDiameter rt_default: un=…).
+	UserName bool
 }
 
 // Phase is a load phase: sessions started at an open-loop arrival rate.
@@ -427,6 +431,7 @@ func (v *validator) carrier(f *file, s *Scenario) {
 		}
 	}
 	s.Carrier.OCSInstances = c.OCSInstances
+	s.Carrier.UserName = c.UserName
 	switch {
 	case c.OCSInstances < 0 || c.OCSInstances > 8:
 		v.bad("carrier.ocs_instances", "want 1..8, got %d", c.OCSInstances)

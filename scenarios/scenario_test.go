@@ -122,3 +122,28 @@ at = "1s"
 		}
 	}
 }
+
+// TestDigestAndUserName: the digest tells scenario texts and compressions
+// apart (shards of one run share it); carrier.user_name reaches the load.
+func TestDigestAndUserName(t *testing.T) {
+	t.Parallel()
+	src := "duration = \"10s\"\n[carrier]\nmode = \"external\"\ngy = [\"127.0.0.1:3868\"]\nuser_name = true\n[[load]]\nrate = \"10/s\"\n"
+	a, err := Parse("a.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Parse("b.toml", []byte(src))
+	c, err := Parse("a.toml", []byte("seed = 2\n"+src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Carrier.UserName || a.Digest == "" || a.Digest != b.Digest || a.Digest == c.Digest {
+		t.Fatalf("user_name %v, digests %q %q %q", a.Carrier.UserName, a.Digest, b.Digest, c.Digest)
+	}
+	d := a.Digest
+	a.Compress(0.1)
+	b.Compress(0.5)
+	if a.Digest == d || a.Digest == b.Digest {
+		t.Fatalf("compressed digests %q %q, uncompressed %q", a.Digest, b.Digest, d)
+	}
+}

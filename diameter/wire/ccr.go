@@ -37,6 +37,7 @@ type CCR struct {
 	OriginRealm       []byte      // Origin-Realm (296), required
 	DestinationRealm  []byte      // Destination-Realm (283), required
 	DestinationHost   []byte      // Destination-Host (293)
+	UserName          []byte      // User-Name (1, RFC 6733 §8.14; RFC 4006 §3.1): routing agents route on it
 	AuthApplicationID uint32      // Auth-Application-Id (258), required; 4
 	ServiceContextID  []byte      // Service-Context-Id (461), required, e.g. "32251@3gpp.org"
 	RequestType       RequestType // CC-Request-Type (416), required
@@ -268,7 +269,9 @@ func (r *CCR) decode(msg []byte) *Error {
 				}
 				r.RouteRecord[r.NumRouteRecord] = a.Data
 				r.NumRouteRecord++
-			case AVPUserName, AVPAcctMultiSessionID, AVPOriginStateID, AVPCCSubSessionID,
+			case AVPUserName:
+				r.UserName = a.Data
+			case AVPAcctMultiSessionID, AVPOriginStateID, AVPCCSubSessionID,
 				AVPServiceIdentifier, AVPRequestedServiceUnit, AVPRequestedAction,
 				AVPUsedServiceUnit, AVPServiceParameterInfo, AVPCCCorrelationID,
 				AVPCalledStationID:
@@ -523,6 +526,9 @@ func (r *CCR) Append(dst []byte) ([]byte, error) {
 	dst = appendU32AVP(dst, AVPCCRequestNumber, flagM, 0, r.RequestNumber)
 	if r.DestinationHost != nil {
 		dst = appendBytesAVP(dst, AVPDestinationHost, flagM, 0, r.DestinationHost)
+	}
+	if r.UserName != nil {
+		dst = appendBytesAVP(dst, AVPUserName, flagM, 0, r.UserName)
 	}
 	if r.HasEventTimestamp {
 		dst = appendU32AVP(dst, AVPEventTimestamp, flagM, 0, r.EventTimestamp)

@@ -58,6 +58,45 @@ func TestCCRRoundTripRealistic(t *testing.T) {
 	}
 }
 
+// TestCCRUserName: User-Name (RFC 6733 §8.14) goes out right after
+// Destination-Host, M set, as the IMSI a routing agent matches, and comes
+// back on decoding.
+func TestCCRUserName(t *testing.T) {
+	t.Parallel()
+	in := benchCCR()
+	in.UserName = []byte("460040000000007")
+	b, err := in.Append(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out CCR
+	if err := out.Decode(b); err != nil {
+		t.Fatal(err)
+	}
+	normalizeHeader(&in.Header, out.Header)
+	if !reflect.DeepEqual(in, &out) {
+		t.Errorf("round trip: %s", diff(&out, in))
+	}
+	it := NewIter(b[HeaderLen:])
+	var codes []uint32
+	for it.Next() {
+		a := it.AVP()
+		codes = append(codes, a.Code)
+		if a.Code == AVPUserName && (a.Flags != AVPFlagMandatory || string(a.Data) != "460040000000007" || len(a.Raw) != 23) {
+			t.Errorf("User-Name AVP %x", a.Raw)
+		}
+	}
+	for i, c := range codes {
+		if c == AVPUserName && (i == 0 || codes[i-1] != AVPCCRequestNumber) {
+			t.Errorf("User-Name at %d after %d; want it after the fixed AVPs (no Destination-Host here)", i, codes[i-1])
+		}
+	}
+	in.UserName = nil
+	if b2, _ := in.Append(nil); len(b2) != len(b)-24 { // 23, padded to 24
+		t.Errorf("without User-Name: %d bytes, want %d", len(b2), len(b)-24)
+	}
+}
+
 // normalizeHeader sets in the header fields an encoder computes itself.
 func normalizeHeader(h *Header, decoded Header) {
 	h.Version, h.Length, h.Flags, h.Code, h.AppID = decoded.Version, decoded.Length, decoded.Flags, decoded.Code, decoded.AppID

@@ -296,8 +296,8 @@ func TestDifferentialGoDiameterOrder(t *testing.T) {
 	m.NewAVP(avp.ServiceContextID, avp.Mbit, 0, datatype.UTF8String("32251@3gpp.org"))
 	m.NewAVP(avp.CCRequestType, avp.Mbit, 0, datatype.Enumerated(3))
 	m.NewAVP(avp.CCRequestNumber, avp.Mbit, 0, datatype.Unsigned32(9))
-	m.NewAVP(avp.OriginStateID, avp.Mbit, 0, datatype.Unsigned32(77))   // skipped by us
-	m.NewAVP(avp.UserName, avp.Mbit, 0, datatype.UTF8String("someone")) // skipped by us
+	m.NewAVP(avp.OriginStateID, avp.Mbit, 0, datatype.Unsigned32(77)) // skipped by us
+	m.NewAVP(avp.UserName, avp.Mbit, 0, datatype.UTF8String("someone"))
 	m.NewAVP(avp.TerminationCause, avp.Mbit, 0, datatype.Enumerated(1)) // LOGOUT
 	m.NewAVP(avp.EventTimestamp, avp.Mbit, 0, datatype.Time(TimeFromNTP(0xe9000000)))
 	m.NewAVP(avp.MultipleServicesCreditControl, avp.Mbit, 0, &diam.GroupedAVP{AVP: []*diam.AVP{

@@ -66,6 +66,9 @@ func gdCCR(r *CCR) *diam.Message {
 	if r.DestinationHost != nil {
 		m.AddAVP(gdAVP(avp.DestinationHost, avp.Mbit, 0, datatype.DiameterIdentity(r.DestinationHost)))
 	}
+	if r.UserName != nil {
+		m.AddAVP(gdAVP(avp.UserName, avp.Mbit, 0, datatype.UTF8String(r.UserName)))
+	}
 	if r.HasEventTimestamp {
 		m.AddAVP(gdAVP(avp.EventTimestamp, avp.Mbit, 0, datatype.Time(TimeFromNTP(r.EventTimestamp))))
 	}
@@ -282,6 +285,8 @@ func fromGDCCR(m *diam.Message) *CCR {
 			r.DestinationRealm = gdBytes(a.Data)
 		case a.Code == avp.DestinationHost:
 			r.DestinationHost = gdBytes(a.Data)
+		case a.Code == avp.UserName:
+			r.UserName = gdBytes(a.Data)
 		case a.Code == avp.AuthApplicationID:
 			r.AuthApplicationID = gdU32(a.Data)
 		case a.Code == avp.ServiceContextID:
