@@ -2,6 +2,8 @@ package api
 
 import (
 	"errors"
+	"net/http"
+	"sort"
 	"time"
 
 	"github.com/carriersim/carriersim/sim"
@@ -133,4 +135,150 @@ func (j joined) Abort(id string) error {
 
 func (j joined) DeleteBearer(id string) error {
 	return j.act(id, func(m SessionManager) error { return m.DeleteBearer(id) })
+}
+
+// SessionView is a session as the API shows it.
+type SessionView struct {
+	ID        string    `json:"id"`
+	Interface string    `json:"interface"`
+	Card      uint32    `json:"card"`
+	ICCID     string    `json:"iccid,omitempty"`
+	IMSI      string    `json:"imsi"`
+	Peer      string    `json:"peer,omitempty"`
+	Started   time.Time `json:"started"`
+	APN       string    `json:"apn,omitempty"`
+	Location  Location  `json:"location"`
+}
+
+// SessionPage is the answer of GET /v1/sessions.
+type SessionPage struct {
+	Sessions []SessionView `json:"sessions"`
+	// Truncated says more sessions matched than the limit.
+	Truncated bool `json:"truncated"`
+}
+
+// SessionAction is the answer to a session action: what was sent.
+type SessionAction struct {
+	ID string `json:"id"`
+	// Action is reauth, abort or delete-bearer.
+	Action string `json:"action"`
+	// Status is "sent": the request is on its way; the peer's answer is
+	// not awaited (watch /v1/sessions or the card).
+	Status string `json:"status"`
+}
+
+func (s *Server) sessionView(x *Session) SessionView {
+	v := SessionView{ID: x.ID, Interface: x.Interface, Card: x.Card, IMSI: x.IMSI, Peer: x.Peer,
+		Started: x.Started.In(s.c.Location()), APN: x.APN}
+	if int(x.Card) < s.c.Len() {
+		v.ICCID = s.c.Identity(x.Card).ICCIDString()
+	}
+	l := &x.Location
+	if reg := s.c.RegionOf(*l); reg != sim.NoRegion {
+		v.Location.Region = s.c.RegionName(reg)
+	}
+	if l.HasTAI {
+		tac := l.TAC
+		v.Location.TAC = &tac
+	}
+	if l.HasECGI {
+		eci := l.ECI
+		v.Location.Cell = &eci
+	}
+	return v
+}
+
+func (s *Server) noSessions(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.Sessions != nil {
+		return false
+	}
+	writeProblem(w, r, problem(http.StatusNotImplemented, CodeSessionsUnavailable,
+		"this server was started without access to the protocol front ends' sessions"))
+	return true
+}
+
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
+	if s.noSessions(w, r) {
+		return
+	}
+	if p := checkQuery(r, "card", "by", "interface", "limit"); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	q := r.URL.Query()
+	var f SessionFilter
+	if id := q.Get("card"); id != "" {
+		i, p := s.resolveCard(r, id, q.Get("by"))
+		if p != nil {
+			writeProblem(w, r, p)
+			return
+		}
+		f.Card = &i
+	}
+	switch f.Interface = q.Get("interface"); f.Interface {
+	case "", "gy", "gtp":
+	default:
+		writeProblem(w, r, problemf(http.StatusBadRequest, CodeBadRequest, "interface: want gy or gtp, got %q", f.Interface))
+		return
+	}
+	limit, p := queryInt(r, "limit", s.cfg.PageSize, 1, s.cfg.MaxPageSize)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	f.Limit = limit + 1
+	list := s.cfg.Sessions.Sessions(f)
+	page := SessionPage{Sessions: []SessionView{}}
+	if len(list) > limit {
+		list, page.Truncated = list[:limit], true
+	}
+	sort.Slice(list, func(a, b int) bool {
+		if !list[a].Started.Equal(list[b].Started) {
+			return list[a].Started.Before(list[b].Started)
+		}
+		return list[a].ID < list[b].ID
+	})
+	for k := range list {
+		page.Sessions = append(page.Sessions, s.sessionView(&list[k]))
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// sessionAction returns the handler of POST /v1/sessions/{id}/action.
+func (s *Server) sessionAction(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.noSessions(w, r) {
+			return
+		}
+		var req struct{}
+		if p := checkQuery(r); p != nil {
+			writeProblem(w, r, p)
+			return
+		}
+		if p := decode(r, &req, true); p != nil {
+			writeProblem(w, r, p)
+			return
+		}
+		id := r.PathValue("id")
+		var err error
+		switch action {
+		case "reauth":
+			err = s.cfg.Sessions.ReAuth(id)
+		case "abort":
+			err = s.cfg.Sessions.Abort(id)
+		default:
+			err = s.cfg.Sessions.DeleteBearer(id)
+		}
+		switch {
+		case err == nil:
+			writeJSON(w, http.StatusAccepted, SessionAction{ID: id, Action: action, Status: "sent"})
+		case errors.Is(err, ErrNoSuchSession):
+			writeProblem(w, r, problemf(http.StatusNotFound, CodeSessionNotFound, "no open session %q", id))
+		case errors.Is(err, ErrNotSupported):
+			writeProblem(w, r, problemf(http.StatusConflict, CodeNotSupported, "%s does not apply to session %q: %v", action, id, err))
+		default:
+			s.cfg.Logf("api: %s session %q: %v", action, id, err)
+			writeProblem(w, r, problemf(http.StatusInternalServerError, CodeInternal, "%s session %q: %v", action, id, err))
+		}
+	}
 }
