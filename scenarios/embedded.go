@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/carriersim/carriersim/diameter"
 	"github.com/carriersim/carriersim/gtp"
 )
+
+// ShardOriginHost is the Diameter Origin-Host of shard i of a run whose
+// load side is host: "shard-I." + host, e.g. shard-3.load.carriersim.test,
+// so that a routing agent accepts the shards as peers (*.load.carriersim.test).
+func ShardOriginHost(host string, i int) string { return "shard-" + strconv.Itoa(i) + "." + host }
 
 // DefaultBackends starts the carrier side and the load generators with our
 // real parts: for an embedded carrier, our OCS on 127.0.0.1 (ephemeral port)
@@ -35,6 +41,12 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 	seed := cfg.Seed
 	if seed == 0 {
 		seed = sc.Seed
+	}
+	// Shards of one run are distinct Diameter peers: a routing agent takes
+	// one connection per Origin-Host, and routes RAR/ASR back by it.
+	originHost := sc.Carrier.OriginHost
+	if cfg.ShardCount > 1 {
+		originHost = ShardOriginHost(originHost, cfg.ShardIndex)
 	}
 	needs := map[Interface]bool{}
 	for _, i := range cfg.Interfaces {
@@ -92,7 +104,7 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		if len(gyAddrs) == 0 {
 			return fail(errors.New("a Gy phase needs carrier.gy addresses"))
 		}
-		l, err := diameter.StartLoad(ctx, diameter.LoadConfig{Addrs: gyAddrs, OriginHost: sc.Carrier.OriginHost,
+		l, err := diameter.StartLoad(ctx, diameter.LoadConfig{Addrs: gyAddrs, OriginHost: originHost,
 			OriginRealm: sc.Carrier.OriginRealm, DestinationRealm: sc.Carrier.DestinationRealm,
 			Connections: sc.Carrier.Connections, Timeout: sc.Carrier.Timeout, Retries: 1,
 			WatchdogInterval: sc.Carrier.Watchdog, UserName: sc.Carrier.UserName,

@@ -57,6 +57,8 @@ type StackConfig struct {
 	// that shards do not draw in lockstep). The population is built from
 	// the scenario's seed alone, identically in every shard.
 	Seed uint64
+	// ShardIndex and ShardCount are the run's shard (0 of 1 when whole).
+	ShardIndex, ShardCount int
 }
 
 // Backends starts the carrier side (when embedded) and the load generators.
@@ -267,7 +269,8 @@ func (r *Runner) Run(ctx context.Context) (string, *results.Result, error) {
 	if r.opts.ShardCount > 1 {
 		seed ^= uint64(r.opts.ShardIndex+1) * 0x9E3779B97F4A7C15
 	}
-	stack, err := r.opts.Backends(ctx, StackConfig{Scenario: sc, Carrier: carrier, Devices: devices, Run: run, Interfaces: list, Seed: seed})
+	stack, err := r.opts.Backends(ctx, StackConfig{Scenario: sc, Carrier: carrier, Devices: devices, Run: run, Interfaces: list, Seed: seed,
+		ShardIndex: r.opts.ShardIndex, ShardCount: max(r.opts.ShardCount, 1)})
 	if err != nil {
 		return "", nil, fmt.Errorf("scenarios: starting %s: %w", sc.Name, err)
 	}
