@@ -56,6 +56,8 @@ type Config struct {
 	ScanLimit int
 }
 
+const defaultMaxPageSize = 1000
+
 func (c *Config) fillDefaults() {
 	if c.Burst == 0 && c.RateLimit > 0 {
 		c.Burst = int(math.Max(1, math.Ceil(c.RateLimit)))
@@ -70,7 +72,7 @@ func (c *Config) fillDefaults() {
 		c.EventBuffer = 4096
 	}
 	if c.MaxPageSize == 0 {
-		c.MaxPageSize = 1000
+		c.MaxPageSize = defaultMaxPageSize
 	}
 	if c.PageSize == 0 {
 		c.PageSize = min(100, c.MaxPageSize)
@@ -111,7 +113,11 @@ func (c *Config) Validate() error {
 	if c.MaxPageSize < 0 {
 		bad("max_page_size", "a page size >= 0", c.MaxPageSize)
 	}
-	if c.PageSize < 0 || (c.MaxPageSize > 0 && c.PageSize > c.MaxPageSize) {
+	maxPage := c.MaxPageSize
+	if maxPage == 0 {
+		maxPage = defaultMaxPageSize
+	}
+	if c.PageSize < 0 || c.PageSize > maxPage {
 		bad("page_size", "a page size from 0 to max_page_size", c.PageSize)
 	}
 	if c.ScanLimit < 0 {

@@ -159,7 +159,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	select {
 	case <-s.done:
-		writeProblem(w, r, problem(http.StatusServiceUnavailable, CodeInternal, "the server is closing"))
+		writeProblem(w, r, problem(http.StatusServiceUnavailable, CodeUnavailable, "the server is closing: no new event streams"))
 		return
 	default:
 	}

@@ -63,6 +63,7 @@ const (
 	CodeRateLimited         = "rate_limited"         // 429 see Retry-After
 	CodeInternal            = "internal"             // 500
 	CodeSessionsUnavailable = "sessions_unavailable" // 501 no SessionManager configured
+	CodeUnavailable         = "unavailable"          // 503 the server is closing
 )
 
 // problemTitles are the short human titles per code.
@@ -89,6 +90,7 @@ var problemTitles = map[string]string{
 	CodeRateLimited:         "Too many requests",
 	CodeInternal:            "Internal error",
 	CodeSessionsUnavailable: "Sessions unavailable",
+	CodeUnavailable:         "Service unavailable",
 }
 
 func problem(status int, code, detail string) *Problem {
