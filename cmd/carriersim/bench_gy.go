@@ -19,24 +19,22 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/carriersim/carriersim/diameter"
-	"github.com/carriersim/carriersim/sim"
 )
 
 func init() {
 	register("bench gy", "measure the Gy OCS end to end over loopback, and a go-diameter baseline", benchGy)
-	register("serve gy", "run the Gy OCS on its own (for a gateway, a DRA or another load generator)", serveGy)
 }
 
-// startChild starts `carriersim serve gy` (our OCS, or the baseline) on an
-// ephemeral port in a child process pinned to CPU 0 with GOMAXPROCS=1, and
-// returns its address and a function that stops it.
+// startChild starts `carriersim serve` (our OCS alone, or the baseline) on
+// an ephemeral port in a child process pinned to CPU 0 with GOMAXPROCS=1,
+// and returns its address and a function that stops it.
 func startChild(ctx context.Context, cards int, baseline bool) (string, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", nil, err
 	}
-	args := []string{"serve", "gy", "--addr", "127.0.0.1:0", "--bench-population", "--cards", strconv.Itoa(cards),
-		"--every", "0", "--cpu", "0"}
+	args := []string{"serve", "--gy", "127.0.0.1:0", "--gtpc", "off", "--api", "off", "--bench-population",
+		"--sims", strconv.Itoa(cards), "--cpu", "0"}
 	if baseline {
 		args = append(args, "--baseline")
 	}
@@ -58,13 +56,13 @@ func startChild(ctx context.Context, cards int, baseline bool) (string, func(), 
 	m := listenRE.FindStringSubmatch(line)
 	if err != nil || m == nil {
 		stopChild()
-		return "", nil, fmt.Errorf("serve gy did not say where it listens (%q, %v)", line, err)
+		return "", nil, fmt.Errorf("serve did not say where it listens (%q, %v)", line, err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	return m[1], stopChild, nil
 }
 
-var listenRE = regexp.MustCompile(`listening on (?:tcp |sctp )?(\S+?),`)
+var listenRE = regexp.MustCompile(`listening on .*\bgy=(\S+)`)
 
 // pinProcess binds every thread of this process (and so every thread it
 // creates later) to one CPU.
@@ -87,106 +85,6 @@ func pinProcess(cpu int) error {
 	return nil
 }
 
-// serveGy runs the OCS until interrupted (or for --duration), printing its
-// counters every --every.
-func serveGy(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve gy", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:3868", "listen address")
-	network := fs.String("network", "tcp", "tcp or sctp")
-	host := fs.String("origin-host", "ocs.carriersim.test", "Origin-Host")
-	realm := fs.String("origin-realm", "carriersim.test", "Origin-Realm")
-	redirect := fs.String("redirect-server", "http://topup.carriersim.test/", "Redirect-Server-Address for arrears")
-	cards := fs.Int("cards", 100_000, "SIM cards in the carrier (IMSI 460040000000000 + index)")
-	seed := fs.Uint64("seed", 1, "population seed")
-	dur := fs.Duration("duration", 0, "stop after this long (0: until interrupted)")
-	every := fs.Duration("every", 5*time.Second, "print counters this often (0: never)")
-	benchPop := fs.Bool("bench-population", false, "build the population of bench gy (--cards cards on a yearly plan) for bench gy --target")
-	baseline := fs.Bool("baseline", false, "serve with the go-diameter baseline OCS instead of ours (for bench gy --target)")
-	cpu := fs.Int("cpu", -1, "pin the process to this CPU (Linux)")
-	if ok, code := parseFlags(fs, args, stderr); !ok {
-		return code
-	}
-	if *cards <= 0 || *dur < 0 || *every < 0 {
-		fmt.Fprintln(stderr, "carriersim serve gy: --cards must be > 0, --duration and --every >= 0")
-		return exitInvalid
-	}
-	if *cpu >= 0 {
-		if err := pinProcess(*cpu); err != nil {
-			fmt.Fprintln(stderr, "carriersim serve gy:", err)
-			return exitRuntime
-		}
-	}
-	simCfg := sim.Config{Population: sim.Spec{Count: *cards, Seed: *seed}}
-	if *benchPop {
-		simCfg = diameter.BenchCarrierConfig(*cards)
-	}
-	c, err := sim.New(simCfg)
-	if err != nil {
-		fmt.Fprintln(stderr, "carriersim serve gy:", err)
-		return exitInvalid
-	}
-	scfg := diameter.ServerConfig{Addr: *addr, Network: *network, OriginHost: *host,
-		OriginRealm: *realm, RedirectServer: *redirect, Carrier: c}
-	if *baseline {
-		b, err := diameter.NewBaselineServer(scfg)
-		if err != nil {
-			fmt.Fprintln(stderr, "carriersim serve gy:", err)
-			return exitInvalid
-		}
-		if err := b.Start(); err != nil {
-			fmt.Fprintln(stderr, "carriersim serve gy:", err)
-			return exitRuntime
-		}
-		defer b.Close()
-		fmt.Fprintf(stdout, "baseline OCS (go-diameter) listening on %s, %d cards\n", b.Addr(), *cards)
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		defer stop()
-		if *dur > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, *dur)
-			defer cancel()
-		}
-		<-ctx.Done()
-		return exitOK
-	}
-	s, err := diameter.NewServer(scfg)
-	if err != nil {
-		fmt.Fprintln(stderr, "carriersim serve gy:", err)
-		return exitInvalid
-	}
-	if err := s.Start(); err != nil {
-		fmt.Fprintln(stderr, "carriersim serve gy:", err)
-		return exitRuntime
-	}
-	defer s.Close()
-	fmt.Fprintf(stdout, "OCS %s/%s listening on %s %s, %d cards\n", *host, *realm, *network, s.Addr(), *cards)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if *dur > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *dur)
-		defer cancel()
-	}
-	var tick <-chan time.Time
-	if *every > 0 {
-		t := time.NewTicker(*every)
-		defer t.Stop()
-		tick = t.C
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			st := s.Stats()
-			fmt.Fprintf(stdout, "stopping: %d connections, requests %v, answers %v\n", st.Connections, st.Requests, st.Answers)
-			return exitOK
-		case <-tick:
-			st := s.Stats()
-			fmt.Fprintf(stdout, "%d connections, %d sessions open, requests %v, answers %v\n",
-				st.Connections, st.SessionsOpen, st.Requests, st.Answers)
-		}
-	}
-}
-
 func benchGy(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench gy", flag.ContinueOnError)
 	dur := fs.Duration("duration", 5*time.Second, "length of each measured run (a warm-up of a fifth is added)")
@@ -197,7 +95,7 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	updates := fs.Int("updates", 3, "CCR-Us per session")
 	offered := fs.Float64("offered", 2_000_000, "CCR/s offered in the throughput runs")
 	latRate := fs.Float64("latency-rate", 0, "CCR/s of the latency run (default: half the rate sustained)")
-	target := fs.String("target", "", "measure the OCS at this address (e.g. carriersim serve gy --bench-population) instead of one in this process")
+	target := fs.String("target", "", "measure the OCS at this address (e.g. carriersim serve --bench-population) instead of one in this process")
 	split := fs.Bool("split", false, "run each OCS in a child process pinned to CPU 0 and the load pinned to CPU 1, GOMAXPROCS=1 each (Linux, 2+ CPUs)")
 	noBaseline := fs.Bool("no-baseline", false, "skip the go-diameter baseline run")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
