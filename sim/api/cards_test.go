@@ -2,7 +2,9 @@ package api
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -335,4 +337,50 @@ func TestListCards(t *testing.T) {
 		t.Errorf("errors = %q, want one for each of six parameters", p.Errors)
 	}
 	a.problem("GET", "/v1/cards?status=active", "", http.StatusBadRequest, CodeBadRequest)
+}
+
+// BenchmarkListSparse lists with a filter no card matches on a million
+// cards: each request streams through ScanLimit (1M) cards and answers an
+// empty page; cards/s is the scan rate.
+func BenchmarkListSparse(b *testing.B) {
+	c := newCarrier(b, func(cfg *sim.Config) { cfg.Population.Count = 1_000_000 })
+	s, err := New(Config{Carrier: c})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := hs.Client().Get(hs.URL + "/v1/cards?reason=barred_region")
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatal(resp.Status)
+		}
+	}
+	b.ReportMetric(float64(c.Len())*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mcards/s")
+}
+
+// BenchmarkListPage answers a full page of 100 cards.
+func BenchmarkListPage(b *testing.B) {
+	c := newCarrier(b, func(cfg *sim.Config) { cfg.Population.Count = 1_000_000 })
+	s, err := New(Config{Carrier: c})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := hs.Client().Get(hs.URL + "/v1/cards?state=active&cursor=500000&limit=100")
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 }

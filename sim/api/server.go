@@ -240,7 +240,9 @@ func decode(r *http.Request, v any, optional bool) *Problem {
 		return problem(http.StatusBadRequest, CodeBadRequest, "want a JSON object in the body, got none")
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		// curl -d sends form-urlencoded whatever the body; take it as JSON.
+		if mt, _, err := mime.ParseMediaType(ct); err != nil ||
+			(mt != "application/json" && !strings.HasSuffix(mt, "+json") && mt != "application/x-www-form-urlencoded") {
 			return problemf(http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "want Content-Type application/json, got %q", ct)
 		}
 	}

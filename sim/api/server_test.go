@@ -162,6 +162,13 @@ func TestProblemsForRoutes(t *testing.T) {
 	if r.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("text/plain body: %d", r.StatusCode)
 	}
+	req, _ = http.NewRequest("POST", a.hs.URL+"/v1/clock/speed", strings.NewReader(`{"speed":0}`))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // curl -d
+	if r, err := a.hs.Client().Do(req); err != nil || r.StatusCode != http.StatusOK {
+		t.Errorf("curl -d: %v %v", r, err)
+	} else {
+		r.Body.Close()
+	}
 	a.problem("POST", "/v1/clock/speed", `{"speed":1, "extra":true}`, http.StatusBadRequest, CodeBadRequest)
 	a.problem("POST", "/v1/clock/speed", strings.Repeat(" ", maxBody+1)+"{}", http.StatusBadRequest, CodeBadRequest)
 }
