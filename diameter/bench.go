@@ -35,12 +35,12 @@ type BenchConfig struct {
 	// rate the throughput run sustained).
 	LatencyRate float64
 	// Target, if set, is the address of an OCS in another process (such as
-	// `carriersim serve gy`) to measure instead of one started here; its
+	// `carriersim serve`) to measure instead of one started here; its
 	// cards must be those of this population (same Cards and Seed 11:
 	// IMSI 460040000000000 + index). The baseline still runs here.
 	Target string
 	// BaselineTarget, if set, is the address of a baseline OCS in another
-	// process (`carriersim serve gy --baseline --bench-population`) to
+	// process (`carriersim serve --baseline --bench-population`) to
 	// measure instead of one started here.
 	BaselineTarget string
 	// NoBaseline skips the run against the go-diameter baseline server.
@@ -204,7 +204,7 @@ func Benchmark(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 
 // BenchCarrierConfig is the carrier Benchmark rates with: cards on a
 // yearly 1 GB plan, bound to their devices, with money, so that the load
-// is served rather than refused. `carriersim serve gy --bench-population`
+// is served rather than refused. `carriersim serve --bench-population`
 // builds the same one for a Target in another process.
 func BenchCarrierConfig(cards int) sim.Config {
 	one := 1.0

@@ -43,6 +43,13 @@
 // 5014, 5015, 3001, 3007 ...) and the connection goes on; only a stream
 // out of step (version not 1, a length below 20) is closed.
 //
+// Sessions, CardSessions and Session list the open sessions (manage.go);
+// ReAuth and Abort send a RAR or an ASR to one on demand. Inject forces
+// the Result-Code or delays the answer of a card's next requests, and
+// SetJournal keeps what each card asked and was answered (hooks.go): test
+// hooks for package sim/simtest, off by default at the cost of one atomic
+// load per batch of CCRs.
+//
 // MAPPING.md is the table from each stop reason, refusal and fault to
 // Result-Code, Final-Unit-Indication and Error-Message. Every refusal
 // carries Error-Message "reason=<sim reason> blame=<card|network|device>".
@@ -91,7 +98,7 @@
 // one process; `bench gy --split` puts each OCS in a child process pinned
 // to one CPU and the load on the other (GOMAXPROCS=1 each), and
 // `bench gy --target` measures an OCS started elsewhere with
-// `carriersim serve gy --bench-population`.
+// `carriersim serve --bench-population`.
 //
 // On the 2-CPU VM this was written on (medians of 3 runs, another
 // engineer's jobs sometimes running): in one process, GOMAXPROCS=2, about

@@ -24,6 +24,12 @@
 //	defer p.Close()
 //	fmt.Println(p.ControlAddr(), p.Stats().SessionsOpen)
 //
+// Sessions, CardSession and Session list the sessions held (manage.go);
+// DeleteBearer tears one down on demand. Inject forces the cause or delays
+// the response of a card's next requests, and SetJournal keeps what each
+// card asked and was answered (hooks.go): test hooks for package
+// sim/simtest, off by default at the cost of one atomic load per request.
+//
 // MAPPING.md tabulates how each sim reason, outcome and fault becomes a
 // TS 29.274 cause, and how the load client classifies causes and blames.
 //
