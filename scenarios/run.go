@@ -68,7 +68,8 @@ type Backends func(ctx context.Context, cfg StackConfig) (*Stack, error)
 
 // Options tune a run.
 type Options struct {
-	// OutDir is the results folder; empty means results/<name>-<UTC time>.
+	// OutDir is the results folder; empty means results/<name>-<UTC time>
+	// (with -shard-I for a shard).
 	OutDir string
 	// ResultsBase is the parent of the default folder (default "results").
 	ResultsBase string
@@ -285,6 +286,10 @@ func (r *Runner) Run(ctx context.Context) (string, *results.Result, error) {
 	dir := r.opts.OutDir
 	if dir == "" {
 		dir = results.Dir(r.opts.ResultsBase, sc.Name, start)
+		if r.opts.ShardCount > 1 {
+			// Shards on one machine share the start: one folder each.
+			dir += "-shard-" + strconv.Itoa(r.opts.ShardIndex)
+		}
 	}
 	if err := mkdir(dir); err != nil {
 		stack.Close()
