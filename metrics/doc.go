@@ -7,4 +7,8 @@
 //	lat.Record(w, time.Since(intended)) // worker w, from the intended send time
 //	h := lat.Snapshot()                 // merged copy, safe to read
 //	fmt.Println(h.Quantile(0.99))
+//
+// A Run collects a load run's samples by message, class and label; its
+// Tally is the totals in a form that merges exactly across processes (the
+// shards of one run) and travels as JSON.
 package metrics

@@ -294,6 +294,9 @@ func TestMergeRefusesMismatches(t *testing.T) {
 	if !strings.Contains(warn, "shards missing: 1 of 3") || !strings.Contains(warn, "2s apart") || fmt.Sprint(m.Summary.Merged.Missing) != "[1]" {
 		t.Fatalf("warnings %q", warn)
 	}
+	if html := string(Report(m)); !strings.Contains(html, "merged from 2 of 3 shards") || !strings.Contains(html, "shards missing: 1 of 3") {
+		t.Error("the report does not say what was merged and what is missing")
+	}
 	// The late shard's seconds land two seconds on.
 	if last := m.Series[len(m.Series)-1]; last.T != 3 || m.Summary.Seconds != 4 {
 		t.Fatalf("last second %d, %gs", last.T, m.Summary.Seconds)
