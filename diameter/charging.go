@@ -1,6 +1,8 @@
 package diameter
 
 import (
+	"time"
+
 	"github.com/carriersim/carriersim/diameter/wire"
 	"github.com/carriersim/carriersim/sim"
 )
@@ -79,6 +81,10 @@ func (c *serverConn) flushBatch() {
 		return
 	}
 	s := c.s
+	var start time.Time
+	if s.cfg.MeasureLatency {
+		start = time.Now()
+	}
 	cr := s.c
 	now := cr.Clock().UnixNano()
 	mode := cr.Faults().InstanceOutage(sim.NodeOCS, c.instance, now)
@@ -117,6 +123,9 @@ func (c *serverConn) flushBatch() {
 	b.rel = b.rel[:0]
 	for k := 0; k < b.n; k++ {
 		b.items[k].msg = nil
+	}
+	if s.cfg.MeasureLatency {
+		c.stats.lat.Observe(time.Since(start), b.n)
 	}
 	b.n = 0
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/carriersim/carriersim/diameter/wire"
+	"github.com/carriersim/carriersim/metrics"
 	"github.com/carriersim/carriersim/sim"
 )
 
@@ -70,6 +71,10 @@ type ServerConfig struct {
 	// BufferSize is the size of each connection's read buffer and the
 	// initial size of its write buffer (default 256 KiB).
 	BufferSize int
+	// MeasureLatency counts every CCR into ServerStats.Latency by the time
+	// its batch took to answer: two clock reads per batch, about 0.1 µs on
+	// a VM (a CCR-UPDATE alone takes about 0.8 µs), so it is off by default.
+	MeasureLatency bool
 	// Logf, if set, receives connection-level problems (a peer that closed,
 	// a stream out of step). It must be safe for concurrent use.
 	Logf func(format string, args ...any)
@@ -417,6 +422,11 @@ type ServerStats struct {
 	// RARs and ASRs count server-initiated requests sent; NotifyDropped
 	// counts card changes lost to a full notification queue.
 	RARs, ASRs, NotifyDropped uint64
+	// Latency counts the CCRs by the time their batch took to answer,
+	// from the batch being taken to its answers being encoded (decode,
+	// rate, encode: not the network, not the wait to be read), when
+	// ServerConfig.MeasureLatency is set.
+	Latency metrics.BucketCounts
 }
 
 // Stats returns a snapshot of the server's counters. It is cheap enough to
@@ -436,6 +446,7 @@ func (s *Server) Stats() ServerStats {
 		Duplicates: sum.dups.Load(), Dropped: sum.dropped.Load(),
 		SessionsOpen: s.sessions.openCount(), SessionsReleased: s.released.Load(),
 		RARs: s.rarSent.Load(), ASRs: s.asrSent.Load(), NotifyDropped: s.notifyDropped.Load(),
+		Latency: sum.lat.Load(),
 	}
 	for k := range sum.reqs {
 		if v := sum.reqs[k].Load(); v > 0 {
@@ -494,6 +505,7 @@ type connStats struct {
 	codes   [40]atomic.Uint64
 	dups    atomic.Uint64
 	dropped atomic.Uint64
+	lat     metrics.Buckets
 }
 
 func (c *connStats) answer(rc wire.ResultCode) {
@@ -513,4 +525,5 @@ func (c *connStats) add(o *connStats) {
 	}
 	c.dups.Add(o.dups.Load())
 	c.dropped.Add(o.dropped.Load())
+	c.lat.Add(&o.lat)
 }

@@ -68,6 +68,10 @@ func (w *pgwWorker) serveControl() {
 			}
 			continue
 		}
+		var start time.Time
+		if p.cfg.MeasureLatency && p.local {
+			start = time.Now()
+		}
 		mode := p.c.Faults().Outage(sim.NodeGateway, p.c.Clock().UnixNano())
 		for i := 0; i < n; i++ {
 			w.control(w.in.data(i), w.in.addrs[i], mode)
@@ -76,6 +80,9 @@ func (w *pgwWorker) serveControl() {
 			}
 		}
 		w.flush()
+		if p.cfg.MeasureLatency && p.local {
+			w.stats.lat.Observe(time.Since(start), n)
+		}
 	}
 }
 
@@ -88,6 +95,10 @@ func (w *pgwWorker) serveJobs() {
 		case <-p.ctx.Done():
 			return
 		case j := <-p.jobs:
+			var start time.Time
+			if p.cfg.MeasureLatency {
+				start = time.Now()
+			}
 			pkt := j.buf[:j.n]
 			var h wire.Header
 			if _, _, err := wire.ParseHeader(pkt, &h); err == nil {
@@ -95,6 +106,9 @@ func (w *pgwWorker) serveJobs() {
 			}
 			p.jobFree <- j
 			w.flush()
+			if p.cfg.MeasureLatency {
+				w.stats.lat.Observe(time.Since(start), 1)
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/carriersim/carriersim/gtp/wire"
+	"github.com/carriersim/carriersim/metrics"
 )
 
 // msgKind numbers the requests the gateway answers, for its counters.
@@ -39,6 +40,7 @@ type counters struct {
 	userEchoes        atomic.Uint64
 	userDropped       atomic.Uint64
 	replaced          atomic.Uint64
+	lat               metrics.Buckets // requests by the time taken to answer them
 	_                 [64]byte
 }
 
@@ -90,6 +92,13 @@ type PGWStats struct {
 	// MemoryBytes is what the session table holds (records, generations,
 	// card index, free list).
 	MemoryBytes int
+	// Latency counts the requests (Create Session, Modify Bearer, Delete
+	// Session, Echo) by the time taken to answer them: with the local
+	// charger, a read batch's time from the read to the write of its
+	// answers; charging over Gy, each request's from being taken by a
+	// charging worker to its answer written (the OCS's answer included).
+	// Counted when PGWConfig.MeasureLatency is set.
+	Latency metrics.BucketCounts
 }
 
 // Stats returns a snapshot of the gateway's figures. It sums the workers'
@@ -104,7 +113,9 @@ func (p *PGW) Stats() PGWStats {
 		shards = append(shards, w.stats)
 	}
 	p.statsMu.Unlock()
+	var lat metrics.Buckets
 	for _, c := range shards {
+		lat.Add(&c.lat)
 		for k := msgKind(0); k < numKinds; k++ {
 			if v := c.requests[k].Load(); v > 0 {
 				s.Requests[kindNames[k]] += v
@@ -142,6 +153,7 @@ func (p *PGW) Stats() PGWStats {
 	s.ChargingErrors = n.chargingErrors.Load()
 	s.Recovery = p.Recovery()
 	s.MemoryBytes = p.table.bytes()
+	s.Latency = lat.Load()
 	return s
 }
 
