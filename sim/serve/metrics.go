@@ -11,6 +11,7 @@ import (
 
 	"github.com/carriersim/carriersim/diameter"
 	"github.com/carriersim/carriersim/gtp"
+	"github.com/carriersim/carriersim/metrics"
 	"github.com/carriersim/carriersim/sim"
 )
 
@@ -51,6 +52,8 @@ var (
 	gySessionsOpen  = desc("gy_sessions_open", "Open credit-control sessions.")
 	gyReleased      = desc("gy_sessions_released_total", "Sessions released because they fell silent past their validity (Tcc).")
 	gySent          = desc("gy_server_requests_total", "Requests the OCS sent to clients: RAR, ASR.", "request")
+	gyLatency       = desc("gy_answer_seconds", "CCRs by the time their batch took to answer, from being taken to the answers encoded (decode, rate, encode).")
+	gtpLatency      = desc("gtp_answer_seconds", "GTPv2-C requests by the time taken to answer them (charging over Gy: the OCS's answer included).")
 	gyNotifyDrops   = desc("gy_notify_dropped_total", "Card changes lost to a full notification queue (no RAR/ASR sent).")
 	gtpRequests     = desc("gtp_requests_total", "GTPv2-C requests the PGW received by message (and DeleteBearer: those it sent).", "message")
 	gtpAnswers      = desc("gtp_answers_total", "GTPv2-C responses by message and cause (for DeleteBearer the SGWs' causes; timeout when unanswered).", "message", "cause")
@@ -95,7 +98,7 @@ type gyCollector struct{ s *diameter.Server }
 
 func (g gyCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{gyConnections, gyAccepted, gyRequests, gyAnswers, gyDuplicates, gyDropped,
-		gySessionsOpen, gyReleased, gySent, gyNotifyDrops} {
+		gySessionsOpen, gyReleased, gySent, gyNotifyDrops, gyLatency} {
 		ch <- d
 	}
 }
@@ -117,6 +120,21 @@ func (g gyCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(ch, gySent, st.RARs, "RAR")
 	counter(ch, gySent, st.ASRs, "ASR")
 	counter(ch, gyNotifyDrops, st.NotifyDropped)
+	histogram(ch, gyLatency, &st.Latency)
+}
+
+// histogram reports bucket counts as a Prometheus histogram (cumulative
+// counts per upper bound, the last bucket being +Inf).
+func histogram(ch chan<- prometheus.Metric, d *prometheus.Desc, b *metrics.BucketCounts) {
+	cum := make(map[float64]uint64, metrics.NumBuckets-1)
+	var n uint64
+	for i, v := range b.Counts {
+		n += v
+		if i < metrics.NumBuckets-1 {
+			cum[metrics.BucketBound(i)] = n
+		}
+	}
+	ch <- prometheus.MustNewConstHistogram(d, n, b.Sum.Seconds(), cum)
 }
 
 type gtpCollector struct{ p *gtp.PGW }
@@ -124,7 +142,7 @@ type gtpCollector struct{ p *gtp.PGW }
 func (g gtpCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{gtpRequests, gtpAnswers, gtpSessionsOpen, gtpMalformed, gtpDuplicates, gtpUnknown,
 		gtpOutage, gtpGPDUs, gtpGPDUBytes, gtpUnknownTEID, gtpDeleted, gtpPeerLoss, gtpRestarts, gtpRecovery,
-		gtpChargeErrs, gtpMemory} {
+		gtpChargeErrs, gtpMemory, gtpLatency} {
 		ch <- d
 	}
 }
@@ -156,6 +174,7 @@ func (g gtpCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(ch, gtpRecovery, float64(st.Recovery))
 	counter(ch, gtpChargeErrs, st.ChargingErrors)
 	gauge(ch, gtpMemory, float64(st.MemoryBytes))
+	histogram(ch, gtpLatency, &st.Latency)
 }
 
 // cardCollector counts the cards by state, at most once every every.

@@ -101,7 +101,8 @@ func Start(ctx context.Context, cfg Config) (*Carrier, error) {
 	}
 	if cfg.Gy != Off {
 		ocs, err := diameter.NewServer(diameter.ServerConfig{Addr: cfg.Gy, Network: cfg.Network, OriginHost: cfg.OriginHost,
-			OriginRealm: cfg.OriginRealm, RedirectServer: cfg.RedirectServer, Instance: "ocs-1", Carrier: core, Logf: cfg.Logf})
+			OriginRealm: cfg.OriginRealm, RedirectServer: cfg.RedirectServer, Instance: "ocs-1", Carrier: core, Logf: cfg.Logf,
+			MeasureLatency: true})
 		if err != nil {
 			return fail(fmt.Errorf("%w: %w", ErrInvalid, err))
 		}
@@ -123,7 +124,8 @@ func Start(ctx context.Context, cfg Config) (*Carrier, error) {
 			}
 			c.charger, charging = ch, ch
 		}
-		pgw, err := gtp.NewPGW(gtp.PGWConfig{ControlAddr: cfg.GTPC, UserAddr: cfg.GTPU, Carrier: core, Charging: charging, APNs: cfg.APNs})
+		pgw, err := gtp.NewPGW(gtp.PGWConfig{ControlAddr: cfg.GTPC, UserAddr: cfg.GTPU, Carrier: core, Charging: charging, APNs: cfg.APNs,
+			MeasureLatency: true})
 		if err != nil {
 			return fail(fmt.Errorf("serve: PGW: %w", err))
 		}

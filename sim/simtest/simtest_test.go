@@ -70,6 +70,19 @@ func TestGyClientSession(t *testing.T) {
 	if d := time.Since(start); d < 200*time.Millisecond {
 		t.Fatalf("the delayed answer came after %s", d)
 	}
+	// The answers are counted in the metrics, by code and by time.
+	res, err := http.Get(fake.MetricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`carriersim_gy_answers_total{result_code="5030"} 1`, `carriersim_gy_answers_total{result_code="4012"} 1`,
+		`carriersim_gy_requests_total{request="CCR-I"} 4`, `carriersim_gy_answer_seconds_count 6`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
 
 func TestStopThroughAPIReachesGySessionAsRAR(t *testing.T) {
