@@ -228,3 +228,37 @@ func apiDo(t testing.TB, fake *simtest.Carrier, method, path string, want int) m
 	}
 	return out
 }
+
+func TestCardsGivenOneByOne(t *testing.T) {
+	t.Parallel()
+	fake := simtest.NewCarrier(t, simtest.WithCard(
+		simtest.Card{IMSI: "460011234500001", Plan: "iot-30m", Home: "Beijing", Balance: "3"},
+		simtest.Card{IMSI: "460011234500002", MSISDN: "8613800000002", Plan: "iot-payg", Unregistered: true},
+	))
+	card := fake.CardOf("460011234500002")
+	if card != 1 || fake.IMSI(0) != "460011234500001" || fake.Sim().Len() != 2 {
+		t.Fatalf("card %d, IMSI(0) %s, %d cards", card, fake.IMSI(0), fake.Sim().Len())
+	}
+	st := fake.Status(0)
+	if st.Plan != "iot-30m" || st.Home != "Beijing" || st.Balance != 3*sim.Yuan || !st.RealName {
+		t.Fatalf("card 0: %+v", st)
+	}
+	if fake.Status(1).RealName {
+		t.Fatal("card 1 should miss its real-name registration")
+	}
+	fake.SetBalance(0, -sim.Yuan)
+	if st := fake.Status(0); st.Balance != -sim.Yuan {
+		t.Fatalf("balance %s", st.Balance)
+	}
+	// Unregistered: refused, with the blame in Error-Message.
+	gy := dialGy(t, fake.GyAddr)
+	if rc := resultCode(t, gy.ccr("pcef.test;3;a", initial, 0, "460011234500002", 1000, 0)); rc != 4010 {
+		t.Fatalf("unregistered card answered %d, want 4010", rc)
+	}
+	if l := fake.Move(0, "Xinjiang"); !l.HasTAI {
+		t.Fatalf("Move returned %+v", l)
+	}
+	if st := fake.Status(0); st.Region != "Xinjiang" {
+		t.Fatalf("moved card is in %q", st.Region)
+	}
+}
