@@ -136,20 +136,13 @@ func (c *serverConn) take(k int, now int64, mode sim.OutageMode) {
 	it := &b.items[k]
 	r := &b.ccrs[k]
 	if err := r.Decode(it.msg); err != nil {
+		c.stats.cur = reqOther
 		c.stats.reqs[reqOther].Add(1)
 		c.answerDecodeError(r, it.msg, err)
 		return
 	}
-	switch r.RequestType {
-	case wire.InitialRequest:
-		c.stats.reqs[reqCCRI].Add(1)
-	case wire.UpdateRequest:
-		c.stats.reqs[reqCCRU].Add(1)
-	case wire.TerminationRequest:
-		c.stats.reqs[reqCCRT].Add(1)
-	default:
-		c.stats.reqs[reqCCRE].Add(1)
-	}
+	c.stats.cur = requestKind(r.RequestType)
+	c.stats.reqs[c.stats.cur].Add(1)
 	if mode == sim.OutageSilent {
 		c.stats.dropped.Add(1)
 		return
@@ -511,7 +504,20 @@ func (c *serverConn) appendLocked(enc func([]byte) ([]byte, error), rc wire.Resu
 		return
 	}
 	c.out = out
-	c.stats.answer(rc)
+	c.stats.answerCCR(rc)
+}
+
+// requestKind is the ServerStats.Requests kind of a CCR.
+func requestKind(t wire.RequestType) int {
+	switch t {
+	case wire.InitialRequest:
+		return reqCCRI
+	case wire.UpdateRequest:
+		return reqCCRU
+	case wire.TerminationRequest:
+		return reqCCRT
+	}
+	return reqCCRE
 }
 
 // refuse answers r with result code rc and, if err is a *wire.Error, its

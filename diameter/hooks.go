@@ -221,7 +221,8 @@ func (c *serverConn) intercept(k int) bool {
 		return false
 	}
 	b.hook[len(b.hook)-1].ex.Forced = true
-	c.stats.reqs[requestKind(r.RequestType)].Add(1) // take, which counts it, is skipped
+	c.stats.cur = requestKind(r.RequestType) // take, which counts it, is skipped
+	c.stats.reqs[c.stats.cur].Add(1)
 	if rc.IsProtocolError() {
 		c.ea.ReplyTo(msg)
 		c.ea.ResultCode = rc
@@ -260,18 +261,6 @@ func (c *serverConn) cardOfSession(r *wire.CCR) (uint32, bool) {
 	}
 	card, err := c.cardOf(r)
 	return card, err == nil
-}
-
-func requestKind(t wire.RequestType) int {
-	switch t {
-	case wire.InitialRequest:
-		return reqCCRI
-	case wire.UpdateRequest:
-		return reqCCRU
-	case wire.TerminationRequest:
-		return reqCCRT
-	}
-	return reqCCRE
 }
 
 func requestName(t wire.RequestType) string {

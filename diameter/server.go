@@ -408,8 +408,11 @@ type ServerStats struct {
 	// "CCR-T", "CCR-E", "CER", "DWR", "DPR", "other"; answers received
 	// from peers count as "RAA", "ASA", "DPA", "DWA".
 	Requests map[string]uint64
-	// Answers counts sent answers by Result-Code.
-	Answers map[uint32]uint64
+	// Answers counts sent answers by Result-Code; CCAnswers counts the
+	// answers to CCRs by request and Result-Code, as "CCR-U:4012" ("CCR:"
+	// for a CCR that did not decode).
+	Answers   map[uint32]uint64
+	CCAnswers map[string]uint64
 	// Duplicates counts retransmissions answered from the session table
 	// without rating; Dropped counts requests left unanswered (silent
 	// outage, a duplicate of a request still being rated).
@@ -442,7 +445,7 @@ func (s *Server) Stats() ServerStats {
 	s.connMu.Unlock()
 	st := ServerStats{
 		Connections: n, Accepted: s.accepted.Load(),
-		Requests: map[string]uint64{}, Answers: map[uint32]uint64{},
+		Requests: map[string]uint64{}, Answers: map[uint32]uint64{}, CCAnswers: map[string]uint64{},
 		Duplicates: sum.dups.Load(), Dropped: sum.dropped.Load(),
 		SessionsOpen: s.sessions.openCount(), SessionsReleased: s.released.Load(),
 		RARs: s.rarSent.Load(), ASRs: s.asrSent.Load(), NotifyDropped: s.notifyDropped.Load(),
@@ -456,6 +459,18 @@ func (s *Server) Stats() ServerStats {
 	for i := range sum.codes {
 		if v := sum.codes[i].Load(); v > 0 {
 			st.Answers[trackedCodes[i]] = v
+		}
+	}
+	for k := range sum.ccr {
+		name := "CCR"
+		if k < len(reqKindNames) && k <= reqCCRE {
+			name = reqKindNames[k]
+		}
+		for i := range sum.ccr[k] {
+			if v := sum.ccr[k][i].Load(); v > 0 {
+				st.Answers[trackedCodes[i]] += v
+				st.CCAnswers[name+":"+itoa(uint64(trackedCodes[i]))] += v
+			}
 		}
 	}
 	return st
@@ -499,10 +514,14 @@ func init() {
 }
 
 // connStats are one connection's counters: written only by the
-// connection's goroutine, read by Stats.
+// connection's goroutine, read by Stats. Answers to CCRs are counted in
+// ccr by request kind (cur, the kind of the CCR being answered; the last
+// row for one that did not decode), other answers in codes.
 type connStats struct {
 	reqs    [numReqKinds]atomic.Uint64
 	codes   [40]atomic.Uint64
+	ccr     [reqCCRE + 2][40]atomic.Uint64
+	cur     int
 	dups    atomic.Uint64
 	dropped atomic.Uint64
 	lat     metrics.Buckets
@@ -516,12 +535,26 @@ func (c *connStats) answer(rc wire.ResultCode) {
 	c.codes[i].Add(1)
 }
 
+// answerCCR counts an answer to the CCR of kind cur.
+func (c *connStats) answerCCR(rc wire.ResultCode) {
+	i := 0
+	if rc < wire.ResultCode(len(codeIndex)) {
+		i = int(codeIndex[rc])
+	}
+	c.ccr[min(c.cur, reqCCRE+1)][i].Add(1)
+}
+
 func (c *connStats) add(o *connStats) {
 	for i := range c.reqs {
 		c.reqs[i].Add(o.reqs[i].Load())
 	}
 	for i := range c.codes {
 		c.codes[i].Add(o.codes[i].Load())
+	}
+	for k := range c.ccr {
+		for i := range c.ccr[k] {
+			c.ccr[k][i].Add(o.ccr[k][i].Load())
+		}
 	}
 	c.dups.Add(o.dups.Load())
 	c.dropped.Add(o.dropped.Load())
