@@ -47,6 +47,7 @@ var (
 	gyAccepted      = desc("gy_connections_accepted_total", "Diameter connections the OCS accepted.")
 	gyRequests      = desc("gy_requests_total", "Requests the OCS received by command (CCR-I, CCR-U, CCR-T, CCR-E, CER, DWR, DPR, other) and answers to its own requests (RAA, ASA, DPA, DWA).", "request")
 	gyAnswers       = desc("gy_answers_total", "Answers the OCS sent by Result-Code (0: a code not counted on its own).", "result_code")
+	gyCCAnswers     = desc("gy_cc_answers_total", "Answers to Credit-Control-Requests by request (CCR-I, CCR-U, CCR-T, CCR-E; CCR when it did not decode) and Result-Code.", "request", "result_code")
 	gyDuplicates    = desc("gy_duplicates_total", "Retransmitted requests answered from the session table without rating.")
 	gyDropped       = desc("gy_dropped_total", "Requests the OCS left unanswered (silent outage, duplicate of a request being rated).")
 	gySessionsOpen  = desc("gy_sessions_open", "Open credit-control sessions.")
@@ -97,7 +98,7 @@ func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ..
 type gyCollector struct{ s *diameter.Server }
 
 func (g gyCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{gyConnections, gyAccepted, gyRequests, gyAnswers, gyDuplicates, gyDropped,
+	for _, d := range []*prometheus.Desc{gyConnections, gyAccepted, gyRequests, gyAnswers, gyCCAnswers, gyDuplicates, gyDropped,
 		gySessionsOpen, gyReleased, gySent, gyNotifyDrops, gyLatency} {
 		ch <- d
 	}
@@ -112,6 +113,10 @@ func (g gyCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for k, v := range st.Answers {
 		counter(ch, gyAnswers, v, strconv.FormatUint(uint64(k), 10))
+	}
+	for k, v := range st.CCAnswers {
+		req, code, _ := strings.Cut(k, ":")
+		counter(ch, gyCCAnswers, v, req, code)
 	}
 	counter(ch, gyDuplicates, st.Duplicates)
 	counter(ch, gyDropped, st.Dropped)

@@ -78,7 +78,10 @@ func TestGyClientSession(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	for _, want := range []string{`carriersim_gy_answers_total{result_code="5030"} 1`, `carriersim_gy_answers_total{result_code="4012"} 1`,
-		`carriersim_gy_requests_total{request="CCR-I"} 4`, `carriersim_gy_answer_seconds_count 6`} {
+		`carriersim_gy_requests_total{request="CCR-I"} 4`, `carriersim_gy_answer_seconds_count 6`,
+		`carriersim_gy_cc_answers_total{request="CCR-I",result_code="2001"} 2`,
+		`carriersim_gy_cc_answers_total{request="CCR-U",result_code="2001"} 1`,
+		`carriersim_gy_cc_answers_total{request="CCR-I",result_code="5030"} 1`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)
 		}
