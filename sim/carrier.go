@@ -326,7 +326,7 @@ func (c *Carrier) generate(s Spec) error {
 	c.recs = make([]record, s.Count)
 	parallelRanges(len(c.recs), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			h1 := mix64(s.Seed ^ uint64(i)*0x9E3779B97F4A7C15)
+			h1 := mix64(s.Seed ^ uint64(s.Offset+i)*0x9E3779B97F4A7C15)
 			h2 := mix64(h1)
 			r := &c.recs[i]
 			r.plan = pick(pcum, pids, uint32(h1))
@@ -497,8 +497,9 @@ func (c *Carrier) Anomalies() uint64 { return c.anomalies.Load() }
 // Lookup returns the card with this IMSI.
 func (c *Carrier) Lookup(imsi uint64) (uint32, bool) {
 	if c.generated {
-		d := imsi - c.spec.FirstIMSI
-		if imsi >= c.spec.FirstIMSI && d < uint64(len(c.recs)) {
+		first := c.spec.FirstIMSI + uint64(c.spec.Offset)
+		d := imsi - first
+		if imsi >= first && d < uint64(len(c.recs)) {
 			return uint32(d), true
 		}
 		return 0, false
@@ -509,8 +510,9 @@ func (c *Carrier) Lookup(imsi uint64) (uint32, bool) {
 // LookupMSISDN returns the card with this MSISDN (with country code).
 func (c *Carrier) LookupMSISDN(msisdn uint64) (uint32, bool) {
 	if c.generated {
-		d := msisdn - c.spec.FirstMSISDN
-		if msisdn >= c.spec.FirstMSISDN && d < uint64(len(c.recs)) {
+		first := c.spec.FirstMSISDN + uint64(c.spec.Offset)
+		d := msisdn - first
+		if msisdn >= first && d < uint64(len(c.recs)) {
 			return uint32(d), true
 		}
 		return 0, false
@@ -525,8 +527,9 @@ func (c *Carrier) LookupMSISDN(msisdn uint64) (uint32, bool) {
 // for CSV populations: management use only).
 func (c *Carrier) LookupICCID(body uint64) (uint32, bool) {
 	if c.generated {
-		d := body - c.spec.FirstICCID
-		if body >= c.spec.FirstICCID && d < uint64(len(c.recs)) {
+		first := c.spec.FirstICCID + uint64(c.spec.Offset)
+		d := body - first
+		if body >= first && d < uint64(len(c.recs)) {
 			return uint32(d), true
 		}
 		return 0, false
@@ -561,28 +564,30 @@ func (id Identity) ICCIDString() string {
 // Identity returns card i's numbers. It panics if i is out of range.
 func (c *Carrier) Identity(i uint32) Identity {
 	if c.generated {
-		return Identity{IMSI: c.spec.FirstIMSI + uint64(i), MSISDN: c.spec.FirstMSISDN + uint64(i),
-			ICCID: c.spec.FirstICCID + uint64(i), DeviceIMEI: c.deviceBody(i)}
+		g := uint64(c.spec.Offset) + uint64(i) // index in the whole population
+		return Identity{IMSI: c.spec.FirstIMSI + g, MSISDN: c.spec.FirstMSISDN + g,
+			ICCID: c.spec.FirstICCID + g, DeviceIMEI: c.deviceBody(i)}
 	}
 	return Identity{IMSI: c.imsis[i], MSISDN: c.msisdns[i], ICCID: c.iccids[i], DeviceIMEI: c.devices[i]}
 }
 
 // deviceBody is the IMEI body of the device a generated card sits in.
 func (c *Carrier) deviceBody(i uint32) uint64 {
-	return (c.spec.DeviceTAC+uint64(i)/1_000_000)*1_000_000 + uint64(i)%1_000_000
+	g := uint64(c.spec.Offset) + uint64(i)
+	return (c.spec.DeviceTAC+g/1_000_000)*1_000_000 + g%1_000_000
 }
 
 // HomeLocation returns a location in card i's home region, varied by card so
 // a load generator spreads devices across cells. For a generated population
 // the home is derived from the spec without touching the card's record.
 func (c *Carrier) HomeLocation(i uint32) Location {
-	return c.regions.anchor(c.Home(i), i)
+	return c.regions.anchor(c.Home(i), uint32(c.spec.Offset)+i)
 }
 
 // Home returns card i's home region.
 func (c *Carrier) Home(i uint32) RegionID {
 	if c.generated {
-		h1 := mix64(c.spec.Seed ^ uint64(i)*0x9E3779B97F4A7C15)
+		h1 := mix64(c.spec.Seed ^ (uint64(c.spec.Offset)+uint64(i))*0x9E3779B97F4A7C15)
 		return RegionID(pick(c.homeCum, c.homeIDs, uint32(h1>>32)))
 	}
 	return c.recs[i].home

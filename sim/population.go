@@ -35,6 +35,12 @@ type Spec struct {
 	// DeviceTAC is the 8-digit type allocation code of the devices' IMEIs;
 	// card i sits in device (DeviceTAC + i/10^6, serial i mod 10^6).
 	DeviceTAC uint64
+	// Offset makes this population the cards Offset … Offset+Count-1 of
+	// the population the rest of the spec describes: card i here is card
+	// Offset+i there, with its numbers, plan, home and device. A carrier
+	// shard serving one IMSI range uses it, so that its cards are exactly
+	// those a load generator modelling the whole population expects.
+	Offset int
 	// Plans maps plan names to weights (default: every plan, IoT-typical mix).
 	Plans map[string]float64
 	// Regions maps home-region names to weights (default: every region that
@@ -96,16 +102,20 @@ func (s *Spec) validate(plans map[string]uint16, regions *regionTable) []error {
 	if s.Count < 0 || s.Count > math.MaxUint32-1 {
 		bad("count", "a count from 1 to 4294967294", s.Count)
 	}
-	if s.FirstIMSI < 100_000 || s.FirstIMSI+uint64(max(s.Count, 0)) > 999_999_999_999_999 {
+	if s.Offset < 0 || uint64(s.Offset)+uint64(max(s.Count, 0)) > math.MaxUint32-1 {
+		bad("offset", "an offset from 0 leaving offset+count under 4294967295", s.Offset)
+	}
+	end := uint64(max(s.Offset, 0)) + uint64(max(s.Count, 0)) // cards of the whole population in use
+	if s.FirstIMSI < 100_000 || s.FirstIMSI+end > 999_999_999_999_999 {
 		bad("first_imsi", "a 6..15 digit IMSI leaving room for count cards", s.FirstIMSI)
 	}
-	if s.FirstMSISDN+uint64(max(s.Count, 0)) > 999_999_999_999_999 {
+	if s.FirstMSISDN+end > 999_999_999_999_999 {
 		bad("first_msisdn", "an MSISDN of at most 15 digits leaving room for count cards", s.FirstMSISDN)
 	}
-	if s.FirstICCID < 1e18 || s.FirstICCID+uint64(max(s.Count, 0)) > 9_999_999_999_999_999_999 {
+	if s.FirstICCID < 1e18 || s.FirstICCID+end > 9_999_999_999_999_999_999 {
 		bad("first_iccid", "a 19-digit ICCID body", s.FirstICCID)
 	}
-	if s.DeviceTAC < 10_000_000 || s.DeviceTAC+uint64(max(s.Count, 0))/1_000_000 > 99_999_999 {
+	if s.DeviceTAC < 10_000_000 || s.DeviceTAC+end/1_000_000 > 99_999_999 {
 		bad("device_tac", "an 8-digit type allocation code", s.DeviceTAC)
 	}
 	for name, w := range s.Plans {

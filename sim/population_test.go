@@ -207,3 +207,47 @@ func TestParseUnits(t *testing.T) {
 		t.Fatalf("affordable %d", b)
 	}
 }
+
+// TestOffsetPopulationIsASliceOfTheWhole: a population with Offset k holds
+// exactly cards k… of the whole one (numbers, plan, home, device, expiry,
+// binding), found by the same IMSI, MSISDN and ICCID.
+func TestOffsetPopulationIsASliceOfTheWhole(t *testing.T) {
+	t.Parallel()
+	whole := newCarrier(t, func(cfg *Config) { cfg.Population.Plans = nil; cfg.Population.Regions = nil })
+	const k = 123
+	part := newCarrier(t, func(cfg *Config) {
+		cfg.Population.Plans = nil
+		cfg.Population.Regions = nil
+		cfg.Population.Offset = k
+		cfg.Population.Count = whole.Len() - k
+	})
+	if part.Len() != whole.Len()-k {
+		t.Fatalf("%d cards, want %d", part.Len(), whole.Len()-k)
+	}
+	for i := uint32(0); i < uint32(part.Len()); i += 97 {
+		sp, sw := card(t, part, i), card(t, whole, i+k)
+		sp.Index = sw.Index // the one field that differs: the card's index in its carrier
+		if fmt.Sprint(sp) != fmt.Sprint(sw) {
+			t.Fatalf("card %d of the slice differs from card %d of the whole:\n%+v\n%+v", i, i+k, sp, sw)
+		}
+		if part.Identity(i) != whole.Identity(i+k) || part.HomeLocation(i) != whole.HomeLocation(i+k) {
+			t.Fatalf("card %d: identity or home location differ", i)
+		}
+		id := part.Identity(i)
+		for _, got := range []func() (uint32, bool){
+			func() (uint32, bool) { return part.Lookup(id.IMSI) },
+			func() (uint32, bool) { return part.LookupMSISDN(id.MSISDN) },
+			func() (uint32, bool) { return part.LookupICCID(id.ICCID) },
+		} {
+			if j, ok := got(); !ok || j != i {
+				t.Fatalf("card %d: lookup gave %d %v", i, j, ok)
+			}
+		}
+	}
+	if _, ok := part.Lookup(whole.Identity(k - 1).IMSI); ok {
+		t.Error("the slice finds a card before its offset")
+	}
+	if part.PopulationFingerprint() == whole.PopulationFingerprint() {
+		t.Error("a slice has the fingerprint of the whole")
+	}
+}

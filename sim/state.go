@@ -136,6 +136,9 @@ func (c *Carrier) PopulationFingerprint() uint64 {
 	if c.generated {
 		s := &c.spec
 		h.add(1, s.Seed, s.FirstIMSI, s.FirstMSISDN, s.FirstICCID, s.DeviceTAC)
+		if s.Offset != 0 {
+			h.add(uint64(s.Offset))
+		}
 		for k := range c.homeIDs {
 			h.add(c.homeCum[k], home(c.homeIDs[k]))
 		}

@@ -217,10 +217,9 @@ func (c *Config) simConfig(clock *sim.Clock) sim.Config {
 		p.FillDefaults()
 		lo := p.Count * c.ShardIndex / c.ShardCount
 		hi := p.Count * (c.ShardIndex + 1) / c.ShardCount
-		p.Count = hi - lo
-		p.FirstIMSI += uint64(lo)
-		p.FirstMSISDN += uint64(lo)
-		p.FirstICCID += uint64(lo)
+		// The shard's cards are cards lo… of the whole population, with
+		// their plans, homes and devices, as the load side models them.
+		p.Count, p.Offset = hi-lo, lo
 	}
 	return cfg
 }

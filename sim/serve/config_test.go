@@ -92,9 +92,32 @@ func TestShardOwnsAnIMSIRange(t *testing.T) {
 	cfg := Config{ShardIndex: 1, ShardCount: 4}
 	cfg.Sim.Population.Count = 1000
 	cfg.fillDefaults()
-	got := cfg.simConfig(sim.NewClock(time.Time{}, 0)).Population
-	if got.Count != 250 || got.FirstIMSI != 460_040_000_000_250 {
-		t.Fatalf("shard 1/4 of 1000: %d cards from %d", got.Count, got.FirstIMSI)
+	scfg := cfg.simConfig(sim.NewClock(time.Time{}, 0))
+	got := scfg.Population
+	if got.Count != 250 || got.Offset != 250 {
+		t.Fatalf("shard 1/4 of 1000: %d cards from card %d", got.Count, got.Offset)
+	}
+	// The shard's cards are those of the whole population, not a new
+	// population renumbered: same IMSI, device, plan and home.
+	part, err := sim.New(scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wcfg := scfg
+	wcfg.Population.Count, wcfg.Population.Offset = 1000, 0
+	whole, err := sim.New(wcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := uint32(0); k < 250; k += 7 {
+		p, err1 := part.Card(k)
+		w, err2 := whole.Card(250 + k)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if p.Identity != w.Identity || p.Plan != w.Plan || p.Home != w.Home || p.BoundIMEI != w.BoundIMEI {
+			t.Fatalf("shard card %d is not card %d of the whole:\n%+v\n%+v", k, 250+k, p, w)
+		}
 	}
 }
 
