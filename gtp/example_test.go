@@ -41,7 +41,12 @@ func Example() {
 		Updates:  sim.CountDist{Dist: sim.Const(1)},
 		Interval: sim.DurationDist{Dist: sim.Const(0.010)},
 		Usage:    sim.BytesDist{Dist: sim.Const(1024)}})
-	time.Sleep(200 * time.Millisecond)
+	// Let every session run its course (a drain would cut them short).
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if pr := l.Progress(); pr.SessionsStarted == 10 && pr.SessionsOpen == 0 && pr.InFlight == 0 {
+			break
+		}
+	}
 	if err := l.Drain(ctx); err != nil {
 		panic(err)
 	}
@@ -68,7 +73,11 @@ func ExampleCharger() {
 	defer l.Close()
 	everyone, _ := c.Resolve(sim.Cohort{})
 	l.Run(sim.Phase{Start: time.Now(), Duration: 50 * time.Millisecond, Rate: 100, Cohort: everyone})
-	time.Sleep(100 * time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if pr := l.Progress(); pr.SessionsStarted == 5 && pr.InFlight == 0 {
+			break
+		}
+	}
 	_ = l.Drain(context.Background())
 	run.Tick(time.Now())
 	fmt.Println(run.Totals().Codes, run.Totals().Blame)
