@@ -55,8 +55,11 @@ func TestBundledScenariosRun(t *testing.T) {
 			if len(s.Messages) == 0 {
 				t.Fatal("no messages measured")
 			}
-			if sc.Capacity != nil && (s.Capacity == nil || s.Capacity.Knee <= 0) {
-				t.Fatalf("capacity search found no knee: %+v", s.Capacity)
+			// The knee itself is a timing verdict (on a loaded machine even
+			// the first step may break the p99 bound): only check that the
+			// search stepped and said why it stopped.
+			if sc.Capacity != nil && (s.Capacity == nil || len(s.Capacity.Steps) == 0 || s.Capacity.Broke == "") {
+				t.Fatalf("capacity search did not step to a stop: %+v", s.Capacity)
 			}
 		})
 	}
