@@ -342,6 +342,9 @@ func (c *serverConn) record(k int, now int64) {
 	b := c.b
 	it := &b.items[k]
 	r := &b.ccrs[k]
+	// Answers are counted by the kind of the CCR answered; take set it
+	// for the last CCR of the batch, not this one.
+	c.stats.cur = requestKind(r.RequestType)
 	t := c.s.sessions
 	sh := &t.shards[it.shard]
 	sh.mu.Lock()

@@ -549,3 +549,26 @@ func TestSCTP(t *testing.T) {
 		t.Fatalf("%v %+v", err, d)
 	}
 }
+
+// TestAnswersCountedByTheirOwnRequest pipelines a CCR-U, a CCR-T and a CCR-I
+// in one write, so that they are rated as one batch, and checks that each
+// answer is counted under its own request type.
+func TestAnswersCountedByTheirOwnRequest(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	wantCode(t, f.open("s-a", 1, 1000), wire.Success, "")
+	wantCode(t, f.open("s-b", 2, 1000), wire.Success, "")
+	id, loc := f.c.Identity(3), f.c.HomeLocation(3)
+	_, u := f.p.buildCCR(ccrSpec{typ: wire.UpdateRequest, sid: "s-a", num: 1, mscc: []wire.MSCCRequest{rg(1000, 500)}})
+	_, tm := f.p.buildCCR(ccrSpec{typ: wire.TerminationRequest, sid: "s-b", num: 1, mscc: []wire.MSCCRequest{rg(-1, 500)}})
+	_, i := f.p.buildCCR(ccrSpec{typ: wire.InitialRequest, sid: "s-c", imsi: id.IMSI, loc: &loc, imei: id.DeviceIMEI,
+		mscc: []wire.MSCCRequest{rg(1000, -1)}})
+	f.p.send(append(append(u, tm...), i...))
+	for range 3 {
+		wantCode(t, f.p.answer(), wire.Success, "")
+	}
+	got := f.s.Stats().CCAnswers
+	if got["CCR-I:2001"] != 3 || got["CCR-U:2001"] != 1 || got["CCR-T:2001"] != 1 {
+		t.Errorf("answers by request %v, want CCR-I:2001 3, CCR-U:2001 1, CCR-T:2001 1", got)
+	}
+}
