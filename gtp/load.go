@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,11 +22,18 @@ import (
 // problem at once.
 type LoadConfig struct {
 	// PGW is the GTP-C address of the gateway to drive (any PGW, not only
-	// ours), required.
+	// ours), required unless Routes are given.
 	PGW string
 	// PGWUser is the gateway's GTP-U address for G-PDUs (default: the host
 	// of PGW on port 2152).
 	PGWUser string
+	// Routes drive several gateways instead of PGW, each owning a range of
+	// IMSIs (carrier shards, e.g. `carriersim serve --shard`): a session's
+	// Create Session goes to the gateway whose range holds the card's IMSI,
+	// and its later requests and G-PDUs follow it there. Ranges may not
+	// overlap, and every card of Devices must fall in one (at most 256
+	// routes). Empty means the one gateway at PGW.
+	Routes []PGWRoute
 	// LocalAddr is where the client's sockets are bound (default
 	// "127.0.0.1:0"). With port 0 every worker has a socket of its own on
 	// an ephemeral port; with a fixed port (2123 for a real PGW's
@@ -77,13 +85,38 @@ type LoadConfig struct {
 	MCC, MNC string
 }
 
+// PGWRoute is a gateway of LoadConfig.Routes and the IMSIs it owns.
+type PGWRoute struct {
+	// FirstIMSI and LastIMSI bound the range, both included.
+	FirstIMSI, LastIMSI uint64
+	// Control is the gateway's GTP-C address (ip:port), required.
+	Control string
+	// User is its GTP-U address (default: the host of Control on port 2152).
+	User string
+}
+
+// userOf is the default GTP-U address beside a GTP-C address.
+func userOf(control string) string {
+	if host, _, err := net.SplitHostPort(control); err == nil {
+		return net.JoinHostPort(host, "2152")
+	}
+	return ""
+}
+
 func (c *LoadConfig) fillDefaults() {
 	if c.LocalAddr == "" {
 		c.LocalAddr = "127.0.0.1:0"
 	}
 	if c.PGWUser == "" && c.PGW != "" {
-		if host, _, err := net.SplitHostPort(c.PGW); err == nil {
-			c.PGWUser = net.JoinHostPort(host, "2152")
+		c.PGWUser = userOf(c.PGW)
+	}
+	if len(c.Routes) > 0 {
+		// A copy: the defaults are not written into the caller's slice.
+		c.Routes = append([]PGWRoute(nil), c.Routes...)
+		for i := range c.Routes {
+			if r := &c.Routes[i]; r.User == "" {
+				r.User = userOf(r.Control)
+			}
 		}
 	}
 	if c.Workers == 0 {
@@ -124,13 +157,30 @@ func (c *LoadConfig) fillDefaults() {
 // Validate reports every problem with the configuration at once (after
 // defaults are filled).
 func (c *LoadConfig) Validate() error {
+	_, err := c.validate()
+	return err
+}
+
+// validate is Validate that also returns, with several routes, the route of
+// each card (nil with one gateway).
+func (c *LoadConfig) validate() ([]uint8, error) {
 	var errs []error
 	bad := func(f string, args ...any) { errs = append(errs, fmt.Errorf(f, args...)) }
-	if _, err := netip.ParseAddrPort(c.PGW); err != nil {
-		bad("pgw: want ip:port such as 127.0.0.1:2123, got %q", c.PGW)
-	}
-	if _, err := netip.ParseAddrPort(c.PGWUser); err != nil {
-		bad("pgw_user: want ip:port such as 127.0.0.1:2152, got %q", c.PGWUser)
+	var table []uint8
+	if len(c.Routes) == 0 {
+		if _, err := netip.ParseAddrPort(c.PGW); err != nil {
+			bad("pgw: want ip:port such as 127.0.0.1:2123, got %q", c.PGW)
+		}
+		if _, err := netip.ParseAddrPort(c.PGWUser); err != nil {
+			bad("pgw_user: want ip:port such as 127.0.0.1:2152, got %q", c.PGWUser)
+		}
+	} else {
+		if c.PGW != "" || c.PGWUser != "" {
+			bad("pgw: want either pgw or routes, got both (pgw %q and %d routes)", c.PGW, len(c.Routes))
+		}
+		var problems []error
+		table, problems = c.routeCards()
+		errs = append(errs, problems...)
 	}
 	if c.Run == nil {
 		bad("run: want a *metrics.Run, got nil")
@@ -160,9 +210,90 @@ func (c *LoadConfig) Validate() error {
 		bad("echo_interval/late_after: want >= 1ms and >= 0, got %s and %s", c.EchoInterval, c.LateAfter)
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("gtp: invalid load configuration:\n%w", errors.Join(errs...))
+		return nil, fmt.Errorf("gtp: invalid load configuration:\n%w", errors.Join(errs...))
 	}
-	return nil
+	return table, nil
+}
+
+// routeCards checks the routes (addresses, ranges that do not overlap) and
+// that every card of Devices falls in one; it returns each card's route
+// when there are several. Cards without a route are reported as runs of
+// card indexes, the first few of them.
+func (c *LoadConfig) routeCards() ([]uint8, []error) {
+	var errs []error
+	bad := func(f string, args ...any) { errs = append(errs, fmt.Errorf(f, args...)) }
+	rs := c.Routes
+	if len(rs) > 256 {
+		bad("routes: want at most 256, got %d", len(rs))
+		return nil, errs
+	}
+	for i, r := range rs {
+		if _, err := netip.ParseAddrPort(r.Control); err != nil {
+			bad("routes[%d].control: want ip:port such as 127.0.0.1:2123, got %q", i, r.Control)
+		}
+		if _, err := netip.ParseAddrPort(r.User); err != nil {
+			bad("routes[%d].user: want ip:port such as 127.0.0.1:2152, got %q", i, r.User)
+		}
+		if r.FirstIMSI > r.LastIMSI {
+			bad("routes[%d]: want first_imsi <= last_imsi, got %d > %d", i, r.FirstIMSI, r.LastIMSI)
+		}
+	}
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rs[order[a]].FirstIMSI < rs[order[b]].FirstIMSI })
+	for a := 0; a < len(order); a++ {
+		for b := a + 1; b < len(order) && rs[order[b]].FirstIMSI <= rs[order[a]].LastIMSI; b++ {
+			i, j := min(order[a], order[b]), max(order[a], order[b])
+			bad("routes[%d] and routes[%d]: want IMSI ranges that do not overlap, got %d…%d and %d…%d",
+				i, j, rs[i].FirstIMSI, rs[i].LastIMSI, rs[j].FirstIMSI, rs[j].LastIMSI)
+		}
+	}
+	if len(errs) > 0 || c.Devices == nil {
+		return nil, errs
+	}
+	cr := c.Devices.Carrier()
+	n := cr.Len()
+	var table []uint8
+	if len(rs) > 1 {
+		table = make([]uint8, n)
+	}
+	const shown = 5
+	runs, missing := 0, 0
+	runStart := -1
+	flush := func(end int) {
+		if runStart < 0 {
+			return
+		}
+		if runs < shown {
+			bad("routes: cards %d…%d (IMSI %d…%d) fall in no route", runStart, end-1,
+				cr.Identity(uint32(runStart)).IMSI, cr.Identity(uint32(end-1)).IMSI)
+		}
+		runs++
+		runStart = -1
+	}
+	for card := 0; card < n; card++ {
+		imsi := cr.Identity(uint32(card)).IMSI
+		// The last route (in IMSI order) starting at or below imsi.
+		k := sort.Search(len(order), func(k int) bool { return rs[order[k]].FirstIMSI > imsi }) - 1
+		if k >= 0 && imsi <= rs[order[k]].LastIMSI {
+			flush(card)
+			if table != nil {
+				table[card] = uint8(order[k])
+			}
+			continue
+		}
+		missing++
+		if runStart < 0 {
+			runStart = card
+		}
+	}
+	flush(n)
+	if runs > shown {
+		bad("routes: and %d more runs of cards in no route (%d cards in all)", runs-shown, missing)
+	}
+	return table, errs
 }
 
 // Load is the SGW side of the harness: it opens sessions for virtual cards
@@ -173,15 +304,17 @@ func (c *LoadConfig) Validate() error {
 // intended start into the Run. It retransmits T3 apart, N3 times; answers
 // the gateway's Delete Bearer and Echo Requests; notices the gateway's
 // restart (a new Recovery) and path failure; and re-attaches devices whose
-// sessions the network ended, after Reattach.
+// sessions the network ended, after Reattach. With LoadConfig.Routes it
+// drives several gateways, each card's sessions on the one owning its
+// IMSI, and watches each gateway's restarts and path on its own.
 //
 // Start it with StartLoad; Run schedules phases. Its methods are safe for
 // concurrent use.
 type Load struct {
 	cfg     LoadConfig
 	carrier *sim.Carrier
-	pgw     netip.AddrPort
-	pgwU    netip.AddrPort
+	peers   []loadPeer // the gateways: PGW, or one per route
+	route   []uint8    // each card's index in peers; nil with one gateway
 	plmn    wire.PLMN
 	apn     wire.APN
 	t0      time.Time // the client's clock: nanoseconds since t0
@@ -196,6 +329,19 @@ type Load struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	phases   atomic.Int32
+}
+
+// loadPeer is a gateway's addresses.
+type loadPeer struct {
+	c, u netip.AddrPort
+}
+
+// peerOf is the index in peers of the gateway that holds card's sessions.
+func (l *Load) peerOf(card uint32) int {
+	if l.route == nil {
+		return 0
+	}
+	return int(l.route[card])
 }
 
 // Message indexes into Load.msgs.
@@ -216,12 +362,18 @@ type impairment struct {
 // bounds the client's life as Close does.
 func StartLoad(ctx context.Context, cfg LoadConfig) (*Load, error) {
 	cfg.fillDefaults()
-	if err := cfg.Validate(); err != nil {
+	route, err := cfg.validate()
+	if err != nil {
 		return nil, err
 	}
-	l := &Load{cfg: cfg, carrier: cfg.Devices.Carrier(), pgw: netip.MustParseAddrPort(cfg.PGW),
-		pgwU: netip.MustParseAddrPort(cfg.PGWUser), plmn: wire.MustPLMN(cfg.MCC, cfg.MNC), apn: wire.MustAPN(cfg.APN),
-		t0: time.Now()}
+	l := &Load{cfg: cfg, carrier: cfg.Devices.Carrier(), route: route, plmn: wire.MustPLMN(cfg.MCC, cfg.MNC),
+		apn: wire.MustAPN(cfg.APN), t0: time.Now()}
+	if len(cfg.Routes) == 0 {
+		l.peers = []loadPeer{{c: netip.MustParseAddrPort(cfg.PGW), u: netip.MustParseAddrPort(cfg.PGWUser)}}
+	}
+	for _, r := range cfg.Routes {
+		l.peers = append(l.peers, loadPeer{c: netip.MustParseAddrPort(r.Control), u: netip.MustParseAddrPort(r.User)})
+	}
 	l.msgs = [4]metrics.MsgID{cfg.Run.Message("CreateSession"), cfg.Run.Message("ModifyBearer"),
 		cfg.Run.Message("DeleteSession"), cfg.Run.Message("Echo")}
 	l.busy = make([]atomic.Uint64, (l.carrier.Len()+63)/64)
@@ -358,6 +510,38 @@ func (l *Load) Progress() LoadProgress {
 		p.Abandoned += s.abandoned.Load()
 	}
 	return p
+}
+
+// PeerProgress is a snapshot of a load client's figures toward one
+// gateway (LoadConfig.PGW, or one of Routes).
+type PeerProgress struct {
+	// Control and User are the gateway's addresses.
+	Control, User string
+	// SessionsStarted counts Create Session procedures sent its way
+	// (re-attaches included); LostToRestart the sessions lost when it
+	// restarted or its path failed.
+	SessionsStarted, LostToRestart uint64
+	// Restarts counts its restarts seen (per worker path); PathFailures
+	// its echo path failures.
+	Restarts, PathFailures uint64
+}
+
+// Peers returns a snapshot of the figures toward each gateway, in the
+// order of LoadConfig.Routes (one entry, the PGW, without routes).
+func (l *Load) Peers() []PeerProgress {
+	out := make([]PeerProgress, len(l.peers))
+	for i, p := range l.peers {
+		o := &out[i]
+		o.Control, o.User = p.c.String(), p.u.String()
+		for _, w := range l.workers {
+			pt := &w.paths[i]
+			o.SessionsStarted += pt.started.Load()
+			o.LostToRestart += pt.lost.Load()
+			o.Restarts += pt.restarts.Load()
+			o.PathFailures += pt.pathFailures.Load()
+		}
+	}
+	return out
 }
 
 // Drain stops starting sessions, deletes the open ones and waits until no

@@ -33,20 +33,33 @@ func (w *loadWorker) receive(pkt []byte, from netip.AddrPort, now int64) {
 			w.st.unexpected.Add(1)
 			return
 		}
-		w.sawRecovery(w.ech.Recovery, -1, now)
+		// An Echo Request is answered whoever sends it; its Recovery
+		// counts only from a gateway we drive.
+		if peer := w.peerAt(from); peer >= 0 {
+			w.sawRecovery(peer, w.ech.Recovery, -1, now)
+		}
 		if out, err := wire.AppendEchoResponse(w.ctrlSlot(), w.ech.Header.Seq, w.recovery); err == nil {
 			w.pushCtrlTo(out, from)
 		}
 	case wire.MsgEchoResponse:
-		if err := w.ech.Decode(pkt); err != nil || !w.echoOut || w.ech.Header.Seq != w.echoSeq {
+		peer := -1
+		if err := w.ech.Decode(pkt); err == nil {
+			for i := range w.paths {
+				if p := &w.paths[i]; p.echoOut && p.echoSeq == w.ech.Header.Seq {
+					peer = i
+					break
+				}
+			}
+		}
+		if peer < 0 {
 			w.st.unexpected.Add(1)
 			return
 		}
-		w.echoOut = false
-		w.echoFailures = 0
+		p := &w.paths[peer]
+		p.echoOut = false
 		w.l.cfg.Run.Observe(w.id, metrics.Sample{Msg: w.l.msgs[mEcho], Class: metrics.ClassOK,
-			Code: uint32(wire.CauseRequestAccepted), Latency: time.Duration(now - w.echoStart)})
-		w.sawRecovery(w.ech.Recovery, -1, now)
+			Code: uint32(wire.CauseRequestAccepted), Latency: time.Duration(now - p.echoStart)})
+		w.sawRecovery(peer, w.ech.Recovery, -1, now)
 	default:
 		w.st.unexpected.Add(1)
 	}
@@ -92,7 +105,7 @@ func (w *loadWorker) answer(s uint32, t wire.MsgType, pkt []byte, now int64) {
 		}
 		cause = w.csp.Cause.Value
 		if w.csp.HasRecovery {
-			w.sawRecovery(w.csp.Recovery, int64(s), now)
+			w.sawRecovery(l.peerOf(x.card), w.csp.Recovery, int64(s), now)
 		}
 	case wire.MsgModifyBearerResponse:
 		if err := w.mbp.Decode(pkt); err != nil {
@@ -176,54 +189,77 @@ func (w *loadWorker) deleteBearer(pkt []byte, from netip.AddrPort, now int64) {
 	}
 }
 
-// sawRecovery notes the gateway's restart counter: a change means it
-// restarted and lost every session admitted before (TS 23.007 §18), except
-// keep, the one whose answer carried the new counter.
-func (w *loadWorker) sawRecovery(r uint8, keep int64, now int64) {
-	if w.pgwRec >= 0 && int(r) != w.pgwRec {
-		w.st.restarts.Add(1)
-		w.pgwRec = int(r)
-		w.loseAll(keep, now)
-		return
+// peerAt is the index in Load.peers of the gateway whose GTP-C address is
+// from, or -1; with one gateway, any sender is taken for it.
+func (w *loadWorker) peerAt(from netip.AddrPort) int {
+	ps := w.l.peers
+	if len(ps) == 1 {
+		return 0
 	}
-	w.pgwRec = int(r)
+	for i := range ps {
+		if ps[i].c == from {
+			return i
+		}
+	}
+	return -1
 }
 
-// echo runs the worker's path management toward the gateway (TS 29.274
+// sawRecovery notes gateway peer's restart counter: a change means it
+// restarted and lost every session admitted before (TS 23.007 §18), except
+// keep, the one whose answer carried the new counter. The other gateways'
+// sessions are not touched.
+func (w *loadWorker) sawRecovery(peer int, r uint8, keep int64, now int64) {
+	p := &w.paths[peer]
+	if p.rec >= 0 && int(r) != p.rec {
+		w.st.restarts.Add(1)
+		p.restarts.Add(1)
+		p.rec = int(r)
+		w.loseAll(peer, keep, now)
+		return
+	}
+	p.rec = int(r)
+}
+
+// echo runs the worker's path management toward each gateway (TS 29.274
 // §7.1.1): an Echo Request every EchoInterval, sent again T3 apart, N3
-// times; no answer is a path failure and the sessions are given up.
+// times; no answer is a path failure and that gateway's sessions are given
+// up.
 func (w *loadWorker) echo(now int64) {
 	l := w.l
-	if w.echoOut {
-		if now < w.echoDue {
-			return
+	for peer := range w.paths {
+		p := &w.paths[peer]
+		if p.echoOut {
+			if now < p.echoDue {
+				continue
+			}
+			if p.echoTries < l.cfg.N3 {
+				p.echoTries++
+				p.echoDue = now + int64(l.cfg.T3)
+				w.sendEcho(peer)
+				continue
+			}
+			p.echoOut = false
+			l.cfg.Run.Observe(w.id, metrics.Sample{Msg: l.msgs[mEcho], Class: metrics.ClassTimeout, Blame: blameNetwork,
+				Latency: time.Duration(now - p.echoStart)})
+			w.st.pathFailures.Add(1)
+			p.pathFailures.Add(1)
+			w.loseAll(peer, -1, now)
+			p.nextEcho = now + int64(l.cfg.EchoInterval)
+			continue
 		}
-		if w.echoTries < l.cfg.N3 {
-			w.echoTries++
-			w.echoDue = now + int64(l.cfg.T3)
-			w.sendEcho()
-			return
+		if now < p.nextEcho {
+			continue
 		}
-		w.echoOut = false
-		l.cfg.Run.Observe(w.id, metrics.Sample{Msg: l.msgs[mEcho], Class: metrics.ClassTimeout, Blame: blameNetwork,
-			Latency: time.Duration(now - w.echoStart)})
-		w.st.pathFailures.Add(1)
-		w.loseAll(-1, now)
-		w.nextEcho = now + int64(l.cfg.EchoInterval)
-		return
+		w.seq = wire.NextSeq(w.seq)
+		p.echoSeq, p.echoOut, p.echoTries, p.echoStart = w.seq, true, 0, now
+		p.echoDue = now + int64(l.cfg.T3)
+		p.nextEcho = now + int64(l.cfg.EchoInterval)
+		w.sendEcho(peer)
 	}
-	if now < w.nextEcho {
-		return
-	}
-	w.seq = wire.NextSeq(w.seq)
-	w.echoSeq, w.echoOut, w.echoTries, w.echoStart = w.seq, true, 0, now
-	w.echoDue = now + int64(l.cfg.T3)
-	w.nextEcho = now + int64(l.cfg.EchoInterval)
-	w.sendEcho()
 }
 
-func (w *loadWorker) sendEcho() {
-	if out, err := wire.AppendEchoRequest(w.ctrlSlot(), w.echoSeq, w.recovery); err == nil {
-		w.pushCtrl(out)
+func (w *loadWorker) sendEcho(peer int) {
+	if out, err := wire.AppendEchoRequest(w.ctrlSlot(), w.paths[peer].echoSeq, w.recovery); err == nil {
+		w.pushCtrl(out, peer)
 	}
 }

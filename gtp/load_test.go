@@ -211,8 +211,7 @@ func newIdleLoadSeq(t testing.TB, c *sim.Carrier, seq uint32) (*Load, *metrics.R
 		t.Fatal(err)
 	}
 	l := &Load{cfg: cfg, carrier: c, t0: time.Now()}
-	l.pgw = netip.MustParseAddrPort(cfg.PGW)
-	l.pgwU = netip.MustParseAddrPort(cfg.PGWUser)
+	l.peers = []loadPeer{{c: netip.MustParseAddrPort(cfg.PGW), u: netip.MustParseAddrPort(cfg.PGWUser)}}
 	l.plmn, l.apn = wire.MustPLMN(cfg.MCC, cfg.MNC), wire.MustAPN(cfg.APN)
 	l.msgs = [4]metrics.MsgID{run.Message("CreateSession"), run.Message("ModifyBearer"), run.Message("DeleteSession"), run.Message("Echo")}
 	l.busy = make([]atomic.Uint64, (c.Len()+63)/64)
@@ -261,7 +260,7 @@ func TestLoadSequenceNumbersWrap(t *testing.T) {
 		resp := wire.CreateSessionResponse{Header: wire.Header{TEID: w.teid(uint32(s)), Seq: seq},
 			Cause:       wire.CauseIE{Value: wire.CauseRequestAccepted},
 			SenderFTEID: wire.FTEID{Interface: wire.IfS5S8PGWGTPC, TEID: 100 + uint32(s), IPv4: netip.MustParseAddr("127.0.0.1")}}
-		w.receive(mustB(resp.Append(nil)), l.pgw, l.now())
+		w.receive(mustB(resp.Append(nil)), l.peers[0].c, l.now())
 	}
 	if got := w.st.answered.Load(); got != 3 || w.inflt != 0 {
 		t.Errorf("answered %d, in flight %d; want 3 and 0", got, w.inflt)

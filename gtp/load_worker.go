@@ -73,6 +73,21 @@ type loadStats struct {
 	_                                                                [64]byte
 }
 
+// loadPath is a worker's path to one gateway: the gateway's restart
+// counter as last seen (TS 23.007 §18), the Echo exchange that watches the
+// path (TS 29.274 §7.1.1) and the path's figures.
+type loadPath struct {
+	rec       int // the gateway's restart counter, -1 until seen
+	echoSeq   uint32
+	echoOut   bool
+	echoTries int
+	echoDue   int64
+	echoStart int64
+	nextEcho  int64
+
+	started, lost, restarts, pathFailures atomic.Uint64
+}
+
 // delayed is a datagram held back by an impairment.
 type delayed struct {
 	due  int64
@@ -119,15 +134,7 @@ type loadWorker struct {
 
 	localC, localU netip.Addr
 	recovery       uint8
-	pgwRec         int // the gateway's restart counter, -1 until seen
-
-	echoSeq      uint32
-	echoOut      bool
-	echoTries    int
-	echoDue      int64
-	echoStart    int64
-	nextEcho     int64
-	echoFailures int
+	paths          []loadPath // by index in Load.peers
 
 	csr wire.CreateSessionRequest
 	csp wire.CreateSessionResponse
@@ -150,7 +157,7 @@ func newLoadWorker(l *Load, id, maxIn int) (*loadWorker, error) {
 		return nil, err
 	}
 	w := &loadWorker{l: l, id: id, conn: conn, in: newBatch(batchSize), out: newBatch(batchSize),
-		bySeq: make([]uint32, seqRing), maxIn: maxIn, pgwRec: -1,
+		bySeq: make([]uint32, seqRing), maxIn: maxIn, paths: make([]loadPath, len(l.peers)),
 		rng: l.cfg.Seed*0x9E3779B97F4A7C15 + uint64(id)*0xBF58476D1CE4E5B9 + 1}
 	w.fire = w.onTimer
 	w.localC = advertised(conn.localAddr().Addr())
@@ -166,7 +173,10 @@ func newLoadWorker(l *Load, id, maxIn int) (*loadWorker, error) {
 	}
 	w.recovery = uint8(l.t0.Unix())
 	w.wheel = newWheel(l.now())
-	w.nextEcho = l.now() + int64(l.cfg.EchoInterval)
+	for i := range w.paths {
+		w.paths[i].rec = -1
+		w.paths[i].nextEcho = l.now() + int64(l.cfg.EchoInterval)
+	}
 	w.payload = make([]byte, 1400)
 	w.payload[0] = 0x45 // an IPv4 header's first octet; the rest is zeros
 	w.template()
@@ -414,6 +424,7 @@ func (w *loadWorker) start(i int, intended int64) bool {
 	x.card, x.phase, x.state, x.intended, x.open = card, uint16(i), csCreating, intended, false
 	x.left = uint16(min(max(pr.p.Updates.Count(w.rand(), w.rand()), 0), 65535))
 	w.st.started.Add(1)
+	w.paths[w.l.peerOf(card)].started.Add(1)
 	w.st.live.Add(1)
 	w.request(s, w.l.now())
 	return true
@@ -526,7 +537,7 @@ func (w *loadWorker) encode(s uint32) {
 		w.st.unexpected.Add(1)
 		return
 	}
-	w.pushCtrl(out)
+	w.pushCtrl(out, l.peerOf(x.card))
 }
 
 // digits turns an identity number into TBCD digits (no leading zeros).
@@ -563,13 +574,14 @@ func (w *loadWorker) ctrlSlot() []byte {
 	return w.out.slot()
 }
 
-// pushCtrl commits a control datagram for the gateway, through the
+// pushCtrl commits a control datagram for gateway peer, through the
 // impairment if one is set.
-func (w *loadWorker) pushCtrl(b []byte) {
-	if w.impaired(b, w.l.pgw, false) {
+func (w *loadWorker) pushCtrl(b []byte, peer int) {
+	to := w.l.peers[peer].c
+	if w.impaired(b, to, false) {
 		return
 	}
-	w.out.push(b, w.l.pgw)
+	w.out.push(b, to)
 }
 
 // pushCtrlTo commits a control datagram (an answer) to an address.
@@ -685,6 +697,7 @@ func (w *loadWorker) onTimer(t timer) {
 		x.state, x.intended = csCreating, now
 		x.left = uint16(min(max(pr.p.Updates.Count(w.rand(), w.rand()), 0), 65535))
 		w.st.started.Add(1)
+		w.paths[l.peerOf(x.card)].started.Add(1)
 		w.st.reattaches.Add(1)
 		w.request(t.slot, now)
 	}
@@ -778,6 +791,7 @@ func (w *loadWorker) sendUsage(s uint32) {
 	}
 	x := &w.sess[s]
 	pr := w.phases[x.phase]
+	to := w.l.peers[w.l.peerOf(x.card)].u
 	left := uint64(pr.p.Usage.Sample(w.rand(), w.rand()))
 	for left > 0 {
 		n := min(left, uint64(len(w.payload)))
@@ -791,10 +805,10 @@ func (w *loadWorker) sendUsage(s uint32) {
 		}
 		w.st.gpdus.Add(1)
 		w.st.gpduBytes.Add(n)
-		if w.impaired(b, w.l.pgwU, true) {
+		if w.impaired(b, to, true) {
 			continue
 		}
-		w.uout.push(b, w.l.pgwU)
+		w.uout.push(b, to)
 	}
 }
 
@@ -818,14 +832,18 @@ func (w *loadWorker) drainAll(now int64) {
 	}
 }
 
-// loseAll ends every admitted session but keep: the gateway lost them (a
-// restart or a path failure). Attaches under way go on.
-func (w *loadWorker) loseAll(keep int64, now int64) {
+// loseAll ends every session admitted by gateway peer but keep: the
+// gateway lost them (a restart or a path failure). Attaches under way go
+// on, and so do the sessions of the other gateways.
+func (w *loadWorker) loseAll(peer int, keep int64, now int64) {
+	l := w.l
 	for s := range w.sess {
-		if int64(s) == keep || !w.sess[s].open {
+		x := &w.sess[s]
+		if int64(s) == keep || !x.open || l.peerOf(x.card) != peer {
 			continue
 		}
 		w.st.lost.Add(1)
+		w.paths[peer].lost.Add(1)
 		w.networkEnded(uint32(s), now)
 	}
 }
