@@ -1,6 +1,9 @@
 package scenarios
 
-import "github.com/carriersim/carriersim/sim"
+import (
+	"github.com/carriersim/carriersim/scenarios/tomlcfg"
+	"github.com/carriersim/carriersim/sim"
+)
 
 // file is the TOML document as written; Load validates it into a Scenario.
 // Field types that parse text are Text wrappers so that every bad value is
@@ -14,9 +17,9 @@ type file struct {
 
 	Carrier    carrierSection     `toml:"carrier"`
 	Clock      clockSection       `toml:"clock"`
-	Population populationSection  `toml:"population"`
-	Plans      []planSection      `toml:"plans"`
-	Rules      rulesSection       `toml:"rules"`
+	Population tomlcfg.Population `toml:"population"`
+	Plans      []tomlcfg.Plan     `toml:"plans"`
+	Rules      tomlcfg.Rules      `toml:"rules"`
 	Load       []loadSection      `toml:"load"`
 	Events     []eventSection     `toml:"events"`
 	Thresholds []thresholdSection `toml:"thresholds"`
@@ -46,42 +49,6 @@ type carrierSection struct {
 type clockSection struct {
 	Start Text[Time, *Time] `toml:"start"`
 	Speed float64           `toml:"speed"`
-}
-
-type populationSection struct {
-	Count        int                         `toml:"count"`
-	CSV          string                      `toml:"csv"`
-	FirstIMSI    int64                       `toml:"first_imsi"`
-	FirstMSISDN  int64                       `toml:"first_msisdn"`
-	Plans        map[string]float64          `toml:"plans"`
-	Regions      map[string]float64          `toml:"regions"`
-	Balance      Text[sim.Money, *sim.Money] `toml:"balance"`
-	ExpiresIn    Text[Duration, *Duration]   `toml:"expires_in"`
-	ExpirySpread Text[Duration, *Duration]   `toml:"expiry_spread"`
-	Bound        *float64                    `toml:"bound"`
-	Unregistered float64                     `toml:"unregistered"`
-}
-
-type planSection struct {
-	Name         string                          `toml:"name"`
-	Allowance    Text[sim.Bytes, *sim.Bytes]     `toml:"allowance"`
-	Cycle        Text[sim.Cycle, *sim.Cycle]     `toml:"cycle"`
-	Price        Text[sim.Money, *sim.Money]     `toml:"price"`
-	Overage      Text[sim.Overage, *sim.Overage] `toml:"overage"`
-	OveragePerMB Text[sim.Money, *sim.Money]     `toml:"overage_per_mb"`
-	SMS          bool                            `toml:"sms"`
-	Voice        bool                            `toml:"voice"`
-	FinalAction  string                          `toml:"final_action"`
-}
-
-type rulesSection struct {
-	Barred        *[]string                     `toml:"barred"`
-	BarredPolicy  Text[sim.Policy, *sim.Policy] `toml:"barred_policy"`
-	ServicePolicy Text[sim.Policy, *sim.Policy] `toml:"service_policy"`
-	TimeZone      string                        `toml:"time_zone"`
-	Validity      Text[Duration, *Duration]     `toml:"validity"`
-	DefaultGrant  Text[sim.Bytes, *sim.Bytes]   `toml:"default_grant"`
-	MaxGrant      Text[sim.Bytes, *sim.Bytes]   `toml:"max_grant"`
 }
 
 type cohortSection struct {

@@ -8,14 +8,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/carriersim/carriersim/results"
+	"github.com/carriersim/carriersim/scenarios/tomlcfg"
 	"github.com/carriersim/carriersim/sim"
 )
 
@@ -217,12 +215,9 @@ type Capacity struct {
 	Message   string
 }
 
-// Problem is one thing wrong with a scenario file.
-type Problem struct {
-	Line int
-	Key  string
-	Msg  string
-}
+// Problem is one thing wrong with a scenario file: its line, key path and
+// message.
+type Problem = tomlcfg.Problem
 
 // ValidationError lists every problem of a scenario file, sorted by line.
 type ValidationError struct {
@@ -231,24 +226,7 @@ type ValidationError struct {
 }
 
 // Error lists the problems, one per line, as file:line: key: message.
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	for i, p := range e.Problems {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(e.Path)
-		if p.Line > 0 {
-			b.WriteString(":" + strconv.Itoa(p.Line))
-		}
-		b.WriteString(": ")
-		if p.Key != "" {
-			b.WriteString(p.Key + ": ")
-		}
-		b.WriteString(p.Msg)
-	}
-	return b.String()
-}
+func (e *ValidationError) Error() string { return tomlcfg.Format(e.Path, e.Problems) }
 
 // ErrInvalid is wrapped by every error that says the scenario is invalid,
 // as opposed to unreadable.
@@ -272,85 +250,42 @@ func Load(path string) (*Scenario, error) {
 // resolve relative file names (a population CSV).
 func Parse(path string, src []byte) (*Scenario, error) {
 	var f file
-	md, err := toml.NewDecoder(strings.NewReader(string(src))).Decode(&f)
-	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			msg := pe.Message
-			return nil, &ValidationError{Path: path, Problems: []Problem{{Line: pe.Position.Line, Key: pe.LastKey, Msg: msg}}}
-		}
-		return nil, &ValidationError{Path: path, Problems: []Problem{{Msg: err.Error()}}}
+	c, ok := tomlcfg.Decode(path, src, &f, "scenarios/REFERENCE.md")
+	if !ok {
+		return nil, &ValidationError{Path: path, Problems: c.Problems}
 	}
-	v := &validator{path: path, lines: indexLines(string(src))}
-	seen := map[string]bool{}
-	for _, k := range md.Undecoded() {
-		// An unknown key in an array of tables comes once per table, and
-		// linesOf already finds every line of it.
-		key := k.String()
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		lines := v.lines.linesOf(key)
-		if len(lines) == 0 {
-			lines = []int{0}
-		}
-		for _, l := range lines {
-			v.problems = append(v.problems, Problem{Line: l, Key: key, Msg: "unknown key (see scenarios/REFERENCE.md for the keys each section takes)"})
-		}
-	}
+	v := &validator{c}
 	s := v.scenario(&f)
-	if len(v.problems) > 0 {
-		sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
-		return nil, &ValidationError{Path: path, Problems: v.problems}
+	if ps := v.Sorted(); len(ps) > 0 {
+		return nil, &ValidationError{Path: path, Problems: ps}
 	}
 	sum := sha256.Sum256(src)
 	s.Digest = hex.EncodeToString(sum[:8])
 	return s, nil
 }
 
-type validator struct {
-	path     string
-	lines    *keyLines
-	problems []Problem
-}
-
-func (v *validator) bad(key, format string, args ...any) {
-	v.problems = append(v.problems, Problem{Line: v.lines.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
-}
-
-// text reports a Text field's parse error; it returns whether the value is
-// set and good.
-func text[T any, P interface {
-	*T
-	interface{ UnmarshalText([]byte) error }
-}](v *validator, key string, t *Text[T, P]) bool {
-	if t.Err != nil {
-		v.bad(key, "%v", t.Err)
-		return false
-	}
-	return t.Set
-}
+// validator validates a decoded file into a Scenario.
+type validator struct{ *tomlcfg.Checker }
 
 func (v *validator) scenario(f *file) *Scenario {
-	s := &Scenario{Path: v.path, Name: f.Name, Description: f.Description, ClockSpeed: 1}
+	s := &Scenario{Path: v.Path, Name: f.Name, Description: f.Description, ClockSpeed: 1}
 	if s.Name == "" {
-		s.Name = strings.TrimSuffix(filepath.Base(v.path), filepath.Ext(v.path))
+		s.Name = strings.TrimSuffix(filepath.Base(v.Path), filepath.Ext(v.Path))
 	}
 	for _, r := range s.Name {
 		if !(r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			v.bad("name", "want letters, digits, - and _ (it names the results folder), got %q", s.Name)
+			v.Bad("name", "want letters, digits, - and _ (it names the results folder), got %q", s.Name)
 			break
 		}
 	}
-	if text(v, "duration", &f.Duration) {
+	if tomlcfg.Check(v.Checker, "duration", &f.Duration) {
 		s.Duration = time.Duration(f.Duration.V)
 	}
 	if f.Duration.Err == nil && (s.Duration <= 0 || s.Duration > 24*time.Hour) {
-		v.bad("duration", "want a duration from 1s to 24h such as \"60s\", got %q", f.Duration.Raw)
+		v.Bad("duration", "want a duration from 1s to 24h such as \"60s\", got %q", f.Duration.Raw)
 	}
 	if f.Seed < 0 {
-		v.bad("seed", "want a seed >= 0, got %d", f.Seed)
+		v.Bad("seed", "want a seed >= 0, got %d", f.Seed)
 	}
 	s.Seed = uint64(f.Seed)
 	if s.Seed == 0 {
@@ -363,7 +298,7 @@ func (v *validator) scenario(f *file) *Scenario {
 		v.phase(i, &f.Load[i], s)
 	}
 	if len(f.Load) == 0 && f.Capacity == nil {
-		v.bad("load", "want at least one [[load]] phase (or a [capacity] search), got none")
+		v.Bad("load", "want at least one [[load]] phase (or a [capacity] search), got none")
 	}
 	for i := range f.Events {
 		v.event(i, &f.Events[i], s)
@@ -384,20 +319,20 @@ func (v *validator) carrier(f *file, s *Scenario) {
 	case "external":
 		s.Carrier.External = true
 	default:
-		v.bad("carrier.mode", "want embedded or external, got %q", c.Mode)
+		v.Bad("carrier.mode", "want embedded or external, got %q", c.Mode)
 	}
 	for i, a := range c.Gy {
 		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
-			v.bad(fmt.Sprintf("carrier.gy[%d]", i), "want host:port such as 127.0.0.1:3868, got %q", a)
+			v.Bad(fmt.Sprintf("carrier.gy[%d]", i), "want host:port such as 127.0.0.1:3868, got %q", a)
 		}
 	}
 	if c.GTPC != "" {
 		if _, _, err := net.SplitHostPort(c.GTPC); err != nil {
-			v.bad("carrier.gtpc", "want host:port such as 127.0.0.1:2123, got %q", c.GTPC)
+			v.Bad("carrier.gtpc", "want host:port such as 127.0.0.1:2123, got %q", c.GTPC)
 		}
 	}
 	if !s.Carrier.External && (len(c.Gy) > 0 || c.GTPC != "") {
-		v.bad("carrier.mode", "addresses are given but mode is embedded: set mode = \"external\" to drive a carrier at an address")
+		v.Bad("carrier.mode", "addresses are given but mode is embedded: set mode = \"external\" to drive a carrier at an address")
 	}
 	s.Carrier.Gy, s.Carrier.GTPC = c.Gy, c.GTPC
 	s.Carrier.OriginHost, s.Carrier.OriginRealm, s.Carrier.DestinationRealm = c.OriginHost, c.OriginRealm, c.DestinationRealm
@@ -412,31 +347,31 @@ func (v *validator) carrier(f *file, s *Scenario) {
 	}
 	s.Carrier.Connections = c.Connections
 	if c.Connections < 0 || c.Connections > 1024 {
-		v.bad("carrier.connections", "want 1..1024, got %d", c.Connections)
+		v.Bad("carrier.connections", "want 1..1024, got %d", c.Connections)
 	}
 	if s.Carrier.Connections == 0 {
 		s.Carrier.Connections = 2
 	}
 	s.Carrier.Timeout = 2 * time.Second
-	if text(v, "carrier.timeout", &c.Timeout) {
+	if tomlcfg.Check(v.Checker, "carrier.timeout", &c.Timeout) {
 		s.Carrier.Timeout = time.Duration(c.Timeout.V)
 		if s.Carrier.Timeout <= 0 {
-			v.bad("carrier.timeout", "want a duration > 0, got %q", c.Timeout.Raw)
+			v.Bad("carrier.timeout", "want a duration > 0, got %q", c.Timeout.Raw)
 		}
 	}
-	if text(v, "carrier.watchdog", &c.Watchdog) {
+	if tomlcfg.Check(v.Checker, "carrier.watchdog", &c.Watchdog) {
 		s.Carrier.Watchdog = time.Duration(c.Watchdog.V)
 		if s.Carrier.Watchdog < 10*time.Millisecond {
-			v.bad("carrier.watchdog", "want a duration of at least 10ms, got %q", c.Watchdog.Raw)
+			v.Bad("carrier.watchdog", "want a duration of at least 10ms, got %q", c.Watchdog.Raw)
 		}
 	}
 	s.Carrier.OCSInstances = c.OCSInstances
 	s.Carrier.UserName = c.UserName
 	switch {
 	case c.OCSInstances < 0 || c.OCSInstances > 8:
-		v.bad("carrier.ocs_instances", "want 1..8, got %d", c.OCSInstances)
+		v.Bad("carrier.ocs_instances", "want 1..8, got %d", c.OCSInstances)
 	case c.OCSInstances > 1 && s.Carrier.External:
-		v.bad("carrier.ocs_instances", "sets up the embedded OCS; with mode = \"external\" list the OCS addresses in gy")
+		v.Bad("carrier.ocs_instances", "sets up the embedded OCS; with mode = \"external\" list the OCS addresses in gy")
 	case c.OCSInstances == 0:
 		s.Carrier.OCSInstances = 1
 	}
@@ -447,11 +382,11 @@ func (v *validator) carrier(f *file, s *Scenario) {
 func OCSInstanceName(i int) string { return fmt.Sprintf("ocs-%d", i+1) }
 
 func (v *validator) clock(f *file, s *Scenario) {
-	if text(v, "clock.start", &f.Clock.Start) {
+	if tomlcfg.Check(v.Checker, "clock.start", &f.Clock.Start) {
 		s.ClockStart = time.Time(f.Clock.Start.V)
 	}
 	if f.Clock.Speed < 0 || f.Clock.Speed > 1e7 {
-		v.bad("clock.speed", "want 0 (frozen) to 10000000 virtual seconds per second, got %g", f.Clock.Speed)
+		v.Bad("clock.speed", "want 0 (frozen) to 10000000 virtual seconds per second, got %g", f.Clock.Speed)
 	}
 	if f.Clock.Speed > 0 {
 		s.ClockSpeed = f.Clock.Speed
@@ -459,110 +394,12 @@ func (v *validator) clock(f *file, s *Scenario) {
 }
 
 func (v *validator) simConfig(f *file, s *Scenario) {
-	cfg := &s.Sim
-	p := &f.Population
-	if p.CSV != "" {
-		cfg.CSV = p.CSV
-		if !filepath.IsAbs(p.CSV) {
-			cfg.CSV = filepath.Join(filepath.Dir(v.path), p.CSV)
-		}
-		if _, err := os.Stat(cfg.CSV); err != nil {
-			v.bad("population.csv", "want a readable CSV file, got %v", err)
-		}
+	v.SimConfig(&s.Sim, &f.Population, f.Plans, &f.Rules)
+	s.Sim.Population.Seed = s.Seed
+	if s.Sim.Population.Count == 0 {
+		s.Sim.Population.Count = 10_000
 	}
-	if p.Count < 0 || p.Count > 50_000_000 {
-		v.bad("population.count", "want 1..50000000 cards, got %d", p.Count)
-	}
-	cfg.Population = sim.Spec{Count: p.Count, Seed: s.Seed, FirstIMSI: uint64(p.FirstIMSI),
-		FirstMSISDN: uint64(p.FirstMSISDN), Plans: p.Plans, Regions: p.Regions, Bound: p.Bound, Unregistered: p.Unregistered}
-	if cfg.Population.Count == 0 {
-		cfg.Population.Count = 10_000
-	}
-	if text(v, "population.balance", &p.Balance) {
-		cfg.Population.Balance = p.Balance.V
-	}
-	if text(v, "population.expires_in", &p.ExpiresIn) {
-		cfg.Population.ExpiresIn = time.Duration(p.ExpiresIn.V)
-	}
-	if text(v, "population.expiry_spread", &p.ExpirySpread) {
-		cfg.Population.ExpirySpread = time.Duration(p.ExpirySpread.V)
-	}
-	for i := range f.Plans {
-		pl := &f.Plans[i]
-		key := fmt.Sprintf("plans[%d]", i)
-		sp := sim.Plan{Name: pl.Name, SMS: pl.SMS, Voice: pl.Voice, FinalActionName: pl.FinalAction}
-		if text(v, key+".allowance", &pl.Allowance) {
-			sp.Allowance = pl.Allowance.V
-		}
-		if text(v, key+".cycle", &pl.Cycle) {
-			sp.Cycle = pl.Cycle.V
-		}
-		if text(v, key+".price", &pl.Price) {
-			sp.Price = pl.Price.V
-		}
-		if text(v, key+".overage", &pl.Overage) {
-			sp.Overage = pl.Overage.V
-		}
-		if text(v, key+".overage_per_mb", &pl.OveragePerMB) {
-			sp.OveragePerMB = pl.OveragePerMB.V
-		}
-		cfg.Plans = append(cfg.Plans, sp)
-	}
-	r := &f.Rules
-	if r.Barred != nil {
-		cfg.Barred = append([]string{}, (*r.Barred)...)
-	}
-	if text(v, "rules.barred_policy", &r.BarredPolicy) {
-		cfg.BarredPolicy = r.BarredPolicy.V
-	}
-	if text(v, "rules.service_policy", &r.ServicePolicy) {
-		cfg.ServicePolicy = r.ServicePolicy.V
-	}
-	cfg.TimeZone = r.TimeZone
-	if text(v, "rules.validity", &r.Validity) {
-		cfg.Validity = time.Duration(r.Validity.V)
-	}
-	if text(v, "rules.default_grant", &r.DefaultGrant) {
-		cfg.DefaultGrant = r.DefaultGrant.V
-	}
-	if text(v, "rules.max_grant", &r.MaxGrant) {
-		cfg.MaxGrant = r.MaxGrant.V
-	}
-	// The carrier core validates plans, regions, the population spec and
-	// the rules; map its messages (which name the same keys) to lines.
-	if cfg.CSV == "" {
-		check := *cfg
-		check.Population.Count = 1 // validation only: build one card
-		check.Clock = sim.NewClock(time.Unix(0, 0), 0)
-		if s.ClockStart.IsZero() {
-			check.Clock = sim.NewClock(time.Time{}, 0)
-		} else {
-			check.Clock = sim.NewClock(s.ClockStart, 0)
-		}
-		if _, err := sim.New(check); err != nil {
-			v.simProblems(err)
-		}
-	}
-}
-
-// simProblems turns the carrier core's configuration errors into problems
-// with lines: its messages start with the key path ("plans[1].name: ...").
-func (v *validator) simProblems(err error) {
-	msg := strings.TrimPrefix(err.Error(), "sim: invalid configuration:\n")
-	for _, line := range strings.Split(msg, "\n") {
-		key, rest, ok := strings.Cut(line, ": ")
-		if !ok || strings.ContainsAny(key, " ") {
-			v.bad("", "%s", line)
-			continue
-		}
-		switch {
-		case strings.HasPrefix(key, "barred"):
-			key = "rules." + key
-		case key == "time_zone", key == "default_grant", key == "validity", key == "threshold_percent":
-			key = "rules." + key
-		}
-		v.bad(key, "%s", rest)
-	}
+	v.CheckSim(s.Sim, s.ClockStart)
 }
 
 func (v *validator) cohort(key string, c *cohortSection) sim.Cohort {
@@ -570,17 +407,17 @@ func (v *validator) cohort(key string, c *cohortSection) sim.Cohort {
 		return sim.Cohort{}
 	}
 	if c.First < 0 {
-		v.bad(key+".first", "want a card index >= 0, got %d", c.First)
+		v.Bad(key+".first", "want a card index >= 0, got %d", c.First)
 	}
 	if c.Count < 0 {
-		v.bad(key+".count", "want a count >= 0 (0: to the end), got %d", c.Count)
+		v.Bad(key+".count", "want a count >= 0 (0: to the end), got %d", c.Count)
 	}
 	return sim.Cohort{First: c.First, Count: c.Count, Plans: c.Plans, Regions: c.Regions}
 }
 
 func (v *validator) phase(i int, l *loadSection, s *Scenario) {
 	key := fmt.Sprintf("load[%d]", i)
-	p := Phase{Name: l.Name, Line: v.lines.line(key)}
+	p := Phase{Name: l.Name, Line: v.Lines.Line(key)}
 	if p.Name == "" {
 		p.Name = fmt.Sprintf("load-%d", i+1)
 	}
@@ -590,59 +427,59 @@ func (v *validator) phase(i int, l *loadSection, s *Scenario) {
 	case "":
 		p.Interface = Gy
 	default:
-		v.bad(key+".interface", "want gy or gtp, got %q", l.Interface)
+		v.Bad(key+".interface", "want gy or gtp, got %q", l.Interface)
 	}
-	if text(v, key+".start", &l.Start) {
+	if tomlcfg.Check(v.Checker, key+".start", &l.Start) {
 		p.Start = time.Duration(l.Start.V)
 	}
 	p.Duration = s.Duration - p.Start
-	if text(v, key+".duration", &l.Duration) {
+	if tomlcfg.Check(v.Checker, key+".duration", &l.Duration) {
 		p.Duration = time.Duration(l.Duration.V)
 	}
 	if p.Start < 0 || p.Start >= s.Duration && s.Duration > 0 {
-		v.bad(key+".start", "want an offset inside the scenario's %s, got %q", s.Duration, l.Start.Raw)
+		v.Bad(key+".start", "want an offset inside the scenario's %s, got %q", s.Duration, l.Start.Raw)
 	}
 	if s.Duration > 0 && (p.Duration <= 0 || p.Start+p.Duration > s.Duration) {
-		v.bad(key+".duration", "want a duration > 0 ending within the scenario's %s, got %s from %s", s.Duration, p.Duration, p.Start)
+		v.Bad(key+".duration", "want a duration > 0 ending within the scenario's %s, got %s from %s", s.Duration, p.Duration, p.Start)
 	}
-	if !text(v, key+".rate", &l.Rate) || l.Rate.V <= 0 {
+	if !tomlcfg.Check(v.Checker, key+".rate", &l.Rate) || l.Rate.V <= 0 {
 		if l.Rate.Err == nil {
-			v.bad(key+".rate", "want a session arrival rate > 0 such as \"500/s\", got %q", l.Rate.Raw)
+			v.Bad(key+".rate", "want a session arrival rate > 0 such as \"500/s\", got %q", l.Rate.Raw)
 		}
 	} else {
 		p.Rate = l.Rate.V
 	}
-	if text(v, key+".ramp_to", &l.RampTo) {
+	if tomlcfg.Check(v.Checker, key+".ramp_to", &l.RampTo) {
 		p.RampTo = l.RampTo.V
 	}
 	if max(p.Rate, p.RampTo) > 5_000_000 {
-		v.bad(key+".rate", "want at most 5000000/s sessions, got %g/s", float64(max(p.Rate, p.RampTo)))
+		v.Bad(key+".rate", "want at most 5000000/s sessions, got %g/s", float64(max(p.Rate, p.RampTo)))
 	}
 	p.Cohort = v.cohort(key+".cohort", l.Cohort)
 	p.Updates = sim.CountDist{Dist: sim.Const(2)}
-	if text(v, key+".updates", &l.Updates) {
+	if tomlcfg.Check(v.Checker, key+".updates", &l.Updates) {
 		p.Updates = l.Updates.V
 	}
 	p.Interval = sim.DurationDist{Dist: sim.Const(1)}
-	if text(v, key+".interval", &l.Interval) {
+	if tomlcfg.Check(v.Checker, key+".interval", &l.Interval) {
 		p.Interval = l.Interval.V
 	}
 	p.Usage = sim.BytesDist{Dist: sim.Exp(64 << 10)}
-	if text(v, key+".usage", &l.Usage) {
+	if tomlcfg.Check(v.Checker, key+".usage", &l.Usage) {
 		p.Usage = l.Usage.V
 	}
-	if text(v, key+".request", &l.Request) {
+	if tomlcfg.Check(v.Checker, key+".request", &l.Request) {
 		p.Request = l.Request.V
 	}
 	if l.Roaming != "" {
-		v.bad(key+".roaming", "roaming is an event (kind = \"roam\"), not a phase key")
+		v.Bad(key+".roaming", "roaming is an event (kind = \"roam\"), not a phase key")
 	}
 	s.Phases = append(s.Phases, p)
 }
 
 func (v *validator) event(i int, e *eventSection, s *Scenario) {
 	key := fmt.Sprintf("events[%d]", i)
-	ev := Event{Name: e.Name, Kind: EventKind(e.Kind), Line: v.lines.line(key)}
+	ev := Event{Name: e.Name, Kind: EventKind(e.Kind), Line: v.Lines.Line(key)}
 	known := false
 	for _, k := range eventKinds {
 		known = known || k == ev.Kind
@@ -652,40 +489,40 @@ func (v *validator) event(i int, e *eventSection, s *Scenario) {
 		for j, k := range eventKinds {
 			names[j] = string(k)
 		}
-		v.bad(key+".kind", "want one of %s, got %q", strings.Join(names, ", "), e.Kind)
+		v.Bad(key+".kind", "want one of %s, got %q", strings.Join(names, ", "), e.Kind)
 		return
 	}
 	if ev.Name == "" {
 		ev.Name = fmt.Sprintf("%s-%d", ev.Kind, i+1)
 	}
-	if !text(v, key+".at", &e.At) && e.At.Err == nil {
-		v.bad(key+".at", "want the event's offset from the start, such as \"20s\", got none")
+	if !tomlcfg.Check(v.Checker, key+".at", &e.At) && e.At.Err == nil {
+		v.Bad(key+".at", "want the event's offset from the start, such as \"20s\", got none")
 	}
 	ev.At = time.Duration(e.At.V)
 	if ev.At < 0 || ev.At >= s.Duration && s.Duration > 0 {
-		v.bad(key+".at", "want an offset inside the scenario's %s, got %q", s.Duration, e.At.Raw)
+		v.Bad(key+".at", "want an offset inside the scenario's %s, got %q", s.Duration, e.At.Raw)
 	}
-	if text(v, key+".duration", &e.Duration) {
+	if tomlcfg.Check(v.Checker, key+".duration", &e.Duration) {
 		ev.Duration = time.Duration(e.Duration.V)
 	}
 	if s.Carrier.External && needsEmbedded[ev.Kind] {
-		v.bad(key+".kind", "%s acts inside the carrier and needs carrier.mode = \"embedded\"", ev.Kind)
+		v.Bad(key+".kind", "%s acts inside the carrier and needs carrier.mode = \"embedded\"", ev.Kind)
 	}
 	need := func(sub, what string, ok bool) {
 		if !ok {
-			v.bad(key+"."+sub, "%s needs %s", ev.Kind, what)
+			v.Bad(key+"."+sub, "%s needs %s", ev.Kind, what)
 		}
 	}
 	switch ev.Kind {
 	case EventOutage:
 		n, err := sim.ParseNode(e.Node)
 		if err != nil {
-			v.bad(key+".node", "%v", err)
+			v.Bad(key+".node", "%v", err)
 		}
 		ev.Node = n
 		m, err := sim.ParseOutageMode(e.Mode)
 		if err != nil {
-			v.bad(key+".mode", "%v", err)
+			v.Bad(key+".mode", "%v", err)
 		}
 		ev.Mode = m
 		if e.Instance != "" {
@@ -695,9 +532,9 @@ func (v *validator) event(i int, e *eventSection, s *Scenario) {
 			}
 			switch {
 			case n != sim.NodeOCS:
-				v.bad(key+".instance", "only the OCS has instances (carrier.ocs_instances), not the %s", n)
+				v.Bad(key+".instance", "only the OCS has instances (carrier.ocs_instances), not the %s", n)
 			case !ok:
-				v.bad(key+".instance", "want one of the OCS front ends ocs-1 … ocs-%d (carrier.ocs_instances), got %q",
+				v.Bad(key+".instance", "want one of the OCS front ends ocs-1 … ocs-%d (carrier.ocs_instances), got %q",
 					s.Carrier.OCSInstances, e.Instance)
 			}
 			ev.Instance = e.Instance
@@ -705,13 +542,13 @@ func (v *validator) event(i int, e *eventSection, s *Scenario) {
 	case EventMaintenance:
 		for j, t := range e.TACs {
 			if t < 0 || t > 0xFFFF {
-				v.bad(fmt.Sprintf("%s.tacs[%d]", key, j), "want a tracking-area code 0..65535, got %d", t)
+				v.Bad(fmt.Sprintf("%s.tacs[%d]", key, j), "want a tracking-area code 0..65535, got %d", t)
 			}
 			ev.Target.TACs = append(ev.Target.TACs, uint16(t))
 		}
 		for j, c := range e.Cells {
 			if c < 0 || c >= 1<<28 {
-				v.bad(fmt.Sprintf("%s.cells[%d]", key, j), "want a 28-bit E-UTRAN cell id, got %d", c)
+				v.Bad(fmt.Sprintf("%s.cells[%d]", key, j), "want a 28-bit E-UTRAN cell id, got %d", c)
 			}
 			ev.Target.Cells = append(ev.Target.Cells, uint32(c))
 		}
@@ -720,12 +557,12 @@ func (v *validator) event(i int, e *eventSection, s *Scenario) {
 	case EventStorm:
 		ev.Cohort = v.cohort(key+".cohort", e.Cohort)
 		need("cohort", "a cohort", e.Cohort != nil)
-		if text(v, key+".rate", &e.Rate) {
+		if tomlcfg.Check(v.Checker, key+".rate", &e.Rate) {
 			ev.Rate = e.Rate.V
 		}
 		need("rate", "a session rate such as \"2000/s\"", ev.Rate > 0)
 		ev.Usage = sim.BytesDist{Dist: sim.Const(float64(4 * sim.MB))}
-		if text(v, key+".usage", &e.Usage) {
+		if tomlcfg.Check(v.Checker, key+".usage", &e.Usage) {
 			ev.Usage = e.Usage.V
 		}
 	case EventRoam:
@@ -739,15 +576,15 @@ func (v *validator) event(i int, e *eventSection, s *Scenario) {
 	case EventRecharge:
 		ev.Cohort = v.cohort(key+".cohort", e.Cohort)
 		need("cohort", "a cohort", e.Cohort != nil)
-		if text(v, key+".amount", &e.Amount) {
+		if tomlcfg.Check(v.Checker, key+".amount", &e.Amount) {
 			ev.Amount = e.Amount.V
 		}
 		need("amount", "an amount > 0 such as \"50\"", ev.Amount > 0)
 	case EventClock:
-		if text(v, key+".advance", &e.Advance) {
+		if tomlcfg.Check(v.Checker, key+".advance", &e.Advance) {
 			ev.Advance = time.Duration(e.Advance.V)
 		}
-		if text(v, key+".set", &e.Set) {
+		if tomlcfg.Check(v.Checker, key+".set", &e.Set) {
 			ev.Set = time.Time(e.Set.V)
 		}
 		need("advance", "advance = \"720h\" or set = \"2026-04-01T00:00:00+08:00\" (one of them)", (ev.Advance > 0) != !ev.Set.IsZero())
@@ -756,12 +593,12 @@ func (v *validator) event(i int, e *eventSection, s *Scenario) {
 		case Gy, GTP:
 			ev.Path = Interface(e.Path)
 		default:
-			v.bad(key+".path", "want gy or gtp, got %q", e.Path)
+			v.Bad(key+".path", "want gy or gtp, got %q", e.Path)
 		}
-		if text(v, key+".delay", &e.Delay) {
+		if tomlcfg.Check(v.Checker, key+".delay", &e.Delay) {
 			ev.Delay = time.Duration(e.Delay.V)
 		}
-		if text(v, key+".loss", &e.Loss) {
+		if tomlcfg.Check(v.Checker, key+".loss", &e.Loss) {
 			ev.Loss = float64(e.Loss.V)
 		}
 		if ev.Kind == EventLatency {
@@ -787,46 +624,46 @@ func (v *validator) threshold(i int, t *thresholdSection, s *Scenario) {
 	key := fmt.Sprintf("thresholds[%d]", i)
 	th := Threshold{Name: t.Name, Metric: t.Metric, Message: t.Message, Stat: t.Stat, Class: t.Class,
 		Blame: t.Blame, Reason: t.Reason, Region: t.Region, Event: t.Event, During: t.During, Outside: t.Outside,
-		Op: t.Op, Abort: t.Abort, Line: v.lines.line(key)}
+		Op: t.Op, Abort: t.Abort, Line: v.Lines.Line(key)}
 	if !metricNames[t.Metric] {
-		v.bad(key+".metric", "want latency, count, ratio, late, events or cards, got %q", t.Metric)
+		v.Bad(key+".metric", "want latency, count, ratio, late, events or cards, got %q", t.Metric)
 		return
 	}
 	if embedded[t.Metric] && s.Carrier.External {
-		v.bad(key+".metric", "%s reads the carrier's own records and needs carrier.mode = \"embedded\"", t.Metric)
+		v.Bad(key+".metric", "%s reads the carrier's own records and needs carrier.mode = \"embedded\"", t.Metric)
 	}
 	if !ops[t.Op] {
-		v.bad(key+".op", "want <, <=, >, >=, == or !=, got %q", t.Op)
+		v.Bad(key+".op", "want <, <=, >, >=, == or !=, got %q", t.Op)
 	}
 	if t.Metric == "latency" {
 		if !stats[t.Stat] {
-			v.bad(key+".stat", "want p50, p90, p99, p999, max or mean, got %q", t.Stat)
+			v.Bad(key+".stat", "want p50, p90, p99, p999, max or mean, got %q", t.Stat)
 		}
 		if t.Message == "" {
-			v.bad(key+".message", "latency needs a message such as \"CCR-U\" or \"CreateSession\"")
+			v.Bad(key+".message", "latency needs a message such as \"CCR-U\" or \"CreateSession\"")
 		}
 	} else if t.Stat != "" {
-		v.bad(key+".stat", "only latency takes a stat, got %q for %s", t.Stat, t.Metric)
+		v.Bad(key+".stat", "only latency takes a stat, got %q for %s", t.Stat, t.Metric)
 	}
 	if t.Class != "" && !classes[t.Class] {
-		v.bad(key+".class", "want ok, refused, error or timeout, got %q", t.Class)
+		v.Bad(key+".class", "want ok, refused, error or timeout, got %q", t.Class)
 	}
 	if t.Blame != "" && !blames[t.Blame] {
-		v.bad(key+".blame", "want card, network or device, got %q", t.Blame)
+		v.Bad(key+".blame", "want card, network or device, got %q", t.Blame)
 	}
 	if t.Reason != "" {
 		if _, ok := sim.ParseReason(t.Reason); !ok {
-			v.bad(key+".reason", "want a reason such as over_quota, barred_region or maintenance, got %q", t.Reason)
+			v.Bad(key+".reason", "want a reason such as over_quota, barred_region or maintenance, got %q", t.Reason)
 		}
 	}
 	if t.Event != "" && !evKinds[t.Event] {
-		v.bad(key+".event", "want refused, stopped, resumed, bound, fee, rollover, recharged or renewed, got %q", t.Event)
+		v.Bad(key+".event", "want refused, stopped, resumed, bound, fee, rollover, recharged or renewed, got %q", t.Event)
 	}
 	if t.Metric == "events" && t.Event == "" {
 		th.Event = "refused"
 	}
 	if t.Code < 0 || t.Code > 1<<32-1 {
-		v.bad(key+".code", "want a result code or cause, got %d", t.Code)
+		v.Bad(key+".code", "want a result code or cause, got %d", t.Code)
 	}
 	th.Code = uint32(t.Code)
 	for _, w := range append(append([]string{}, t.During...), t.Outside...) {
@@ -835,11 +672,11 @@ func (v *validator) threshold(i int, t *thresholdSection, s *Scenario) {
 			found = found || e.Name == w || string(e.Kind) == w
 		}
 		if !found {
-			v.bad(key+".during", "want the name or kind of a timeline event, got %q", w)
+			v.Bad(key+".during", "want the name or kind of a timeline event, got %q", w)
 		}
 	}
 	if t.Metric == "cards" && (len(t.During) > 0 || len(t.Outside) > 0) {
-		v.bad(key+".during", "cards counts the cards at the end of the run; it takes no window")
+		v.Bad(key+".during", "cards counts the cards at the end of the run; it takes no window")
 	}
 	th.Value = v.thresholdValue(key+".value", t.Metric, t.Value)
 	s.Thresholds = append(s.Thresholds, th)
@@ -851,7 +688,7 @@ func (v *validator) thresholdValue(key, metric string, val any) float64 {
 		sv, ok := val.(string)
 		var d Duration
 		if !ok || d.UnmarshalText([]byte(sv)) != nil {
-			v.bad(key, "want a latency such as \"2ms\", got %v", val)
+			v.Bad(key, "want a latency such as \"2ms\", got %v", val)
 			return 0
 		}
 		return float64(time.Duration(d)) / float64(time.Millisecond)
@@ -860,14 +697,14 @@ func (v *validator) thresholdValue(key, metric string, val any) float64 {
 		switch x := val.(type) {
 		case string:
 			if err := p.UnmarshalText([]byte(x)); err != nil {
-				v.bad(key, "%v", err)
+				v.Bad(key, "%v", err)
 			}
 		case float64:
 			p = Percent(x)
 		case int64:
 			p = Percent(x)
 		default:
-			v.bad(key, "want a share such as \"1%%\" or 0.01, got %v", val)
+			v.Bad(key, "want a share such as \"1%%\" or 0.01, got %v", val)
 		}
 		return float64(p)
 	default:
@@ -881,7 +718,7 @@ func (v *validator) thresholdValue(key, metric string, val any) float64 {
 				return x
 			}
 		}
-		v.bad(key, "want a count >= 0, got %v", val)
+		v.Bad(key, "want a count >= 0, got %v", val)
 		return 0
 	}
 }
@@ -892,30 +729,30 @@ func (v *validator) capacity(c *capacitySection, s *Scenario) {
 		cp.Interface = Gy
 	}
 	if cp.Interface != Gy && cp.Interface != GTP {
-		v.bad("capacity.interface", "want gy or gtp, got %q", c.Interface)
+		v.Bad("capacity.interface", "want gy or gtp, got %q", c.Interface)
 	}
-	if text(v, "capacity.from", &c.From) {
+	if tomlcfg.Check(v.Checker, "capacity.from", &c.From) {
 		cp.From = c.From.V
 	}
-	if text(v, "capacity.step", &c.Step) {
+	if tomlcfg.Check(v.Checker, "capacity.step", &c.Step) {
 		cp.Step = c.Step.V
 	}
-	if text(v, "capacity.max", &c.Max) {
+	if tomlcfg.Check(v.Checker, "capacity.max", &c.Max) {
 		cp.Max = c.Max.V
 	}
 	if cp.From <= 0 || cp.Step <= 0 || cp.Max < cp.From {
-		v.bad("capacity", "want from > 0, step > 0 and max >= from, got from %v step %v max %v", float64(cp.From), float64(cp.Step), float64(cp.Max))
+		v.Bad("capacity", "want from > 0, step > 0 and max >= from, got from %v step %v max %v", float64(cp.From), float64(cp.Step), float64(cp.Max))
 	}
 	cp.Hold = 5 * time.Second
-	if text(v, "capacity.hold", &c.Hold) {
+	if tomlcfg.Check(v.Checker, "capacity.hold", &c.Hold) {
 		cp.Hold = time.Duration(c.Hold.V)
 	}
 	cp.P99Bound = 10 * time.Millisecond
-	if text(v, "capacity.p99_bound", &c.P99Bound) {
+	if tomlcfg.Check(v.Checker, "capacity.p99_bound", &c.P99Bound) {
 		cp.P99Bound = time.Duration(c.P99Bound.V)
 	}
 	cp.ErrorRate = 0.01
-	if text(v, "capacity.error_bound", &c.ErrorRate) {
+	if tomlcfg.Check(v.Checker, "capacity.error_bound", &c.ErrorRate) {
 		cp.ErrorRate = float64(c.ErrorRate.V)
 	}
 	if cp.Message == "" {

@@ -2,85 +2,26 @@ package scenarios
 
 import (
 	"encoding"
-	"fmt"
-	"strings"
-	"time"
+
+	"github.com/carriersim/carriersim/scenarios/tomlcfg"
 )
 
-// Text is a scenario field read through its type's UnmarshalText. A bad
-// value does not stop decoding: the error is kept, and validation reports it
-// with the file, line and key path together with every other problem.
+// The field types of scenario files live in package scenarios/tomlcfg,
+// which the configuration of `carriersim serve` shares; these names keep
+// them reachable from here.
+
+// Text is a scenario field read through its type's UnmarshalText
+// (tomlcfg.Text): a bad value is kept and reported with every other problem.
 type Text[T any, P interface {
 	*T
 	encoding.TextUnmarshaler
-}] struct {
-	V   T
-	Raw string
-	Err error
-	Set bool
-}
-
-// UnmarshalText records the value or the error; it never fails.
-func (t *Text[T, P]) UnmarshalText(b []byte) error {
-	t.Raw, t.Set = string(b), true
-	if err := P(&t.V).UnmarshalText(b); err != nil {
-		t.Err = err
-	}
-	return nil
-}
+}] = tomlcfg.Text[T, P]
 
 // Duration is a time.Duration read as "30s", "1h30m" or "2d" (days).
-type Duration time.Duration
-
-// UnmarshalText reads a duration; "d" suffixes count days.
-func (d *Duration) UnmarshalText(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	if strings.HasSuffix(s, "d") {
-		var days float64
-		if _, err := fmt.Sscanf(strings.TrimSuffix(s, "d"), "%g", &days); err != nil || days < 0 {
-			return fmt.Errorf("want a duration such as 30s, 5m, 2h or 3d, got %q", s)
-		}
-		*d = Duration(days * float64(24*time.Hour))
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("want a duration such as 30s, 5m, 2h or 3d, got %q", s)
-	}
-	*d = Duration(v)
-	return nil
-}
+type Duration = tomlcfg.Duration
 
 // Time is an RFC 3339 time, e.g. "2026-03-31T23:59:00+08:00".
-type Time time.Time
-
-// UnmarshalText reads an RFC 3339 time.
-func (t *Time) UnmarshalText(b []byte) error {
-	v, err := time.Parse(time.RFC3339, strings.TrimSpace(string(b)))
-	if err != nil {
-		return fmt.Errorf("want an RFC 3339 time such as 2026-03-31T23:59:00+08:00, got %q", b)
-	}
-	*t = Time(v)
-	return nil
-}
+type Time = tomlcfg.Time
 
 // Percent is a share written "5%" or "0.05".
-type Percent float64
-
-// UnmarshalText reads "5%" or a fraction.
-func (p *Percent) UnmarshalText(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	var v float64
-	pct := strings.HasSuffix(s, "%")
-	if _, err := fmt.Sscanf(strings.TrimSuffix(s, "%"), "%g", &v); err != nil {
-		return fmt.Errorf("want a share such as 5%% or 0.05, got %q", s)
-	}
-	if pct {
-		v /= 100
-	}
-	if v < 0 || v > 1 {
-		return fmt.Errorf("want a share from 0 to 100%%, got %q", s)
-	}
-	*p = Percent(v)
-	return nil
-}
+type Percent = tomlcfg.Percent

@@ -1,23 +1,25 @@
-package scenarios
+package tomlcfg
 
 import (
 	"strconv"
 	"strings"
 )
 
-// keyLines indexes where each key of a TOML document is written, so that a
+// Lines indexes where each key of a TOML document is written, so that a
 // problem found after decoding can name its line. The TOML decoder keeps
 // positions private and stops at its first error; this scanner is small
 // because it only needs key positions, not values: it follows table headers
 // ([a.b], [[a]] with element numbers), key = value lines, dotted keys, and
-// one level of inline table, and skips multi-line strings and arrays.
-type keyLines struct {
+// one level of inline table, and skips multi-line strings and arrays. Once
+// built it is only read, so it is safe for concurrent use.
+type Lines struct {
 	exact map[string]int   // "load[1].rate" -> 14
 	bare  map[string][]int // "load.rate" -> [9, 14]
 }
 
-func indexLines(src string) *keyLines {
-	kl := &keyLines{exact: map[string]int{}, bare: map[string][]int{}}
+// IndexLines indexes the keys of the TOML document src.
+func IndexLines(src string) *Lines {
+	kl := &Lines{exact: map[string]int{}, bare: map[string][]int{}}
 	arrays := map[string]int{} // array-of-tables path -> current element
 	prefix := ""
 	lines := strings.Split(src, "\n")
@@ -89,16 +91,17 @@ func indexLines(src string) *keyLines {
 	return kl
 }
 
-func (kl *keyLines) add(exact, bare string, line int) {
+func (kl *Lines) add(exact, bare string, line int) {
 	if _, ok := kl.exact[exact]; !ok {
 		kl.exact[exact] = line
 	}
 	kl.bare[bare] = append(kl.bare[bare], line)
 }
 
-// line returns the line of an exact key path such as "load[1].rate"; if it
-// is not written (a missing key), the line of its nearest written parent.
-func (kl *keyLines) line(path string) int {
+// Line returns the line of an exact key path such as "load[1].rate"; if it
+// is not written (a missing key), the line of its nearest written parent;
+// 0 when none is.
+func (kl *Lines) Line(path string) int {
 	for p := path; p != ""; {
 		if l, ok := kl.exact[p]; ok {
 			return l
@@ -114,7 +117,7 @@ func (kl *keyLines) line(path string) int {
 
 // linesOf returns every line where a key path without element numbers is
 // written, as the decoder names undecoded keys.
-func (kl *keyLines) linesOf(bare string) []int { return kl.bare[bare] }
+func (kl *Lines) linesOf(bare string) []int { return kl.bare[bare] }
 
 func indexed(path []string, arrays map[string]int) string {
 	out := ""
