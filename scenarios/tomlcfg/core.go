@@ -69,7 +69,13 @@ func (c *Checker) SimConfig(cfg *sim.Config, p *Population, plans []Plan, r *Rul
 	if p.Count < 0 || p.Count > 50_000_000 {
 		c.Bad("population.count", "want 1..50000000 cards, got %d", p.Count)
 	}
-	cfg.Population = sim.Spec{Count: p.Count, FirstIMSI: uint64(p.FirstIMSI), FirstMSISDN: uint64(p.FirstMSISDN),
+	if p.FirstIMSI < 0 {
+		c.Bad("population.first_imsi", "want a 6..15 digit IMSI such as 460040000000000, got %d", p.FirstIMSI)
+	}
+	if p.FirstMSISDN < 0 {
+		c.Bad("population.first_msisdn", "want an MSISDN of at most 15 digits such as 861440000000000, got %d", p.FirstMSISDN)
+	}
+	cfg.Population = sim.Spec{Count: p.Count, FirstIMSI: uint64(max(p.FirstIMSI, 0)), FirstMSISDN: uint64(max(p.FirstMSISDN, 0)),
 		Plans: p.Plans, Regions: p.Regions, Bound: p.Bound, Unregistered: p.Unregistered}
 	if Check(c, "population.balance", &p.Balance) {
 		cfg.Population.Balance = p.Balance.V

@@ -199,9 +199,6 @@ func ParseShard(s string) (int, int, error) {
 
 func (v *validator) simConfig(f *file, c *Config) {
 	p := &f.Population
-	// A negative first_imsi or first_msisdn reads as the default here (a
-	// scenario file has the carrier core refuse it).
-	p.FirstIMSI, p.FirstMSISDN = max(p.FirstIMSI, 0), max(p.FirstMSISDN, 0)
 	v.SimConfig(&c.Sim, &p.Population, f.Plans, &f.Rules)
 	if p.Seed < 0 {
 		v.Bad("population.seed", "want a seed >= 0, got %d", p.Seed)
