@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -94,7 +96,13 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 	if needs[Gy] {
 		addrs = append(addrs, "gy="+strings.Join(gyAddrs, ","))
 	}
-	if needs[GTP] {
+	if needs[GTP] && len(sc.Carrier.GTPRoutes) > 0 && sc.Carrier.External {
+		var cs []string
+		for _, r := range sc.Carrier.GTPRoutes {
+			cs = append(cs, r.GTPC)
+		}
+		addrs = append(addrs, "gtpc="+strings.Join(cs, ","))
+	} else if needs[GTP] {
 		addrs = append(addrs, "gtpc="+gtpc)
 	}
 	st := &Stack{Drivers: map[Interface]Driver{}, Addrs: strings.Join(addrs, " ")}
@@ -116,11 +124,24 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		st.Drivers[Gy] = l
 	}
 	if needs[GTP] {
-		if gtpc == "" {
-			return fail(errors.New("a GTP phase needs carrier.gtpc"))
+		lcfg := gtp.LoadConfig{Run: cfg.Run, Devices: cfg.Devices, Seed: seed,
+			T3: sc.Carrier.Timeout, N3: 2, Reattach: 2 * time.Second}
+		var err error
+		switch {
+		case sc.Carrier.External && len(sc.Carrier.GTPRoutes) > 0:
+			lcfg.Routes, err = gtpRoutes(sc.Carrier.GTPRoutes)
+		case gtpc == "":
+			err = errors.New("a GTP phase needs carrier.gtpc or carrier.gtpc_routes")
+		default:
+			lcfg.PGW, err = resolveUDP(gtpc)
 		}
-		l, err := gtp.StartLoad(ctx, gtp.LoadConfig{PGW: gtpc, Run: cfg.Run, Devices: cfg.Devices, Seed: seed,
-			T3: sc.Carrier.Timeout, N3: 2, Reattach: 2 * time.Second})
+		if err != nil {
+			if gyLoad != nil {
+				gyLoad.Close()
+			}
+			return fail(fmt.Errorf("GTP load: %w", err))
+		}
+		l, err := gtp.StartLoad(ctx, lcfg)
 		if err != nil {
 			if gyLoad != nil {
 				gyLoad.Close()
@@ -143,4 +164,39 @@ func DefaultBackends(ctx context.Context, cfg StackConfig) (*Stack, error) {
 	}
 	st.Close = closeAll
 	return st, nil
+}
+
+// gtpRoutes turns carrier.gtpc_routes into the load client's routes, the
+// host names resolved (a Kubernetes Service per carrier shard).
+func gtpRoutes(rs []GTPRoute) ([]gtp.PGWRoute, error) {
+	var out []gtp.PGWRoute
+	var errs []error
+	for _, r := range rs {
+		c, err := resolveUDP(r.GTPC)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		u := ""
+		if r.GTPU != "" {
+			if u, err = resolveUDP(r.GTPU); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		out = append(out, gtp.PGWRoute{FirstIMSI: r.FirstIMSI, LastIMSI: r.LastIMSI, Control: c, User: u})
+	}
+	return out, errors.Join(errs...)
+}
+
+// resolveUDP turns host:port into ip:port, looking the host up only when
+// it is a name.
+func resolveUDP(addr string) (string, error) {
+	if _, err := netip.ParseAddrPort(addr); err == nil {
+		return addr, nil
+	}
+	a, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", addr, err)
+	}
+	ap := a.AddrPort()
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String(), nil
 }

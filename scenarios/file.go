@@ -44,6 +44,18 @@ type carrierSection struct {
 	// UserName puts each card's IMSI in User-Name on every CCR, for a
 	// Diameter routing agent that routes by subscriber.
 	UserName bool `toml:"user_name"`
+	// GTPCRoutes send each IMSI range's GTP sessions to its own PGW
+	// (carrier shards) instead of GTPC.
+	GTPCRoutes []gtpcRouteSection `toml:"gtpc_routes"`
+}
+
+// gtpcRouteSection is one of carrier.gtpc_routes: the PGW owning a range
+// of IMSIs.
+type gtpcRouteSection struct {
+	FirstIMSI int64  `toml:"first_imsi"`
+	LastIMSI  int64  `toml:"last_imsi"`
+	GTPC      string `toml:"gtpc"`
+	GTPU      string `toml:"gtpu"`
 }
 
 type clockSection struct {

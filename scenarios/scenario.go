@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +102,16 @@ type Carrier struct {
 	// CCR, so that a Diameter routing agent in front of sharded carriers
 	// can route by subscriber (freeDiameter rt_default: un=…).
 	UserName bool
+	// GTPRoutes, instead of GTPC, drive one external PGW per IMSI range
+	// (carrier shards): each card's sessions go to the PGW owning its IMSI.
+	GTPRoutes []GTPRoute
+}
+
+// GTPRoute is a PGW of Carrier.GTPRoutes and the IMSIs it owns.
+type GTPRoute struct {
+	FirstIMSI, LastIMSI uint64 // both included
+	GTPC                string // GTP-C host:port
+	GTPU                string // GTP-U host:port ("": the GTP-C host on 2152)
 }
 
 // Phase is a load phase: sessions started at an open-loop arrival rate.
@@ -294,6 +305,7 @@ func (v *validator) scenario(f *file) *Scenario {
 	v.carrier(f, s)
 	v.clock(f, s)
 	v.simConfig(f, s)
+	v.gtpcCoverage(s)
 	for i := range f.Load {
 		v.phase(i, &f.Load[i], s)
 	}
@@ -331,7 +343,8 @@ func (v *validator) carrier(f *file, s *Scenario) {
 			v.Bad("carrier.gtpc", "want host:port such as 127.0.0.1:2123, got %q", c.GTPC)
 		}
 	}
-	if !s.Carrier.External && (len(c.Gy) > 0 || c.GTPC != "") {
+	v.gtpcRoutes(c, s)
+	if !s.Carrier.External && (len(c.Gy) > 0 || c.GTPC != "" || len(c.GTPCRoutes) > 0) {
 		v.Bad("carrier.mode", "addresses are given but mode is embedded: set mode = \"external\" to drive a carrier at an address")
 	}
 	s.Carrier.Gy, s.Carrier.GTPC = c.Gy, c.GTPC
@@ -374,6 +387,109 @@ func (v *validator) carrier(f *file, s *Scenario) {
 		v.Bad("carrier.ocs_instances", "sets up the embedded OCS; with mode = \"external\" list the OCS addresses in gy")
 	case c.OCSInstances == 0:
 		s.Carrier.OCSInstances = 1
+	}
+}
+
+// gtpcRoutes checks carrier.gtpc_routes: IMSIs of 6 to 15 digits, ranges
+// that do not overlap, host:port addresses, and not beside gtpc.
+func (v *validator) gtpcRoutes(c *carrierSection, s *Scenario) {
+	if len(c.GTPCRoutes) == 0 {
+		return
+	}
+	if c.GTPC != "" {
+		v.badRoutes("want either gtpc or gtpc_routes, got both")
+	}
+	if len(c.GTPCRoutes) > 256 {
+		v.badRoutes("want at most 256 routes, got %d", len(c.GTPCRoutes))
+	}
+	const maxIMSI = 999_999_999_999_999
+	good := true
+	var ranges []int // routes whose range is good, for the overlap check
+	for i, r := range c.GTPCRoutes {
+		key := fmt.Sprintf("carrier.gtpc_routes[%d]", i)
+		ok := true
+		if r.FirstIMSI < 100_000 || r.FirstIMSI > maxIMSI {
+			v.Bad(key+".first_imsi", "want an IMSI of 6 to 15 digits such as 460040000000000, got %d", r.FirstIMSI)
+			ok = false
+		}
+		if r.LastIMSI < r.FirstIMSI || r.LastIMSI > maxIMSI {
+			v.Bad(key+".last_imsi", "want an IMSI of at most 15 digits, at least first_imsi %d, got %d", r.FirstIMSI, r.LastIMSI)
+			ok = false
+		}
+		if ok {
+			ranges = append(ranges, i)
+		}
+		good = good && ok
+		if _, port, err := net.SplitHostPort(r.GTPC); err != nil || port == "" {
+			v.Bad(key+".gtpc", "want host:port such as 10.0.0.1:2123, got %q", r.GTPC)
+		}
+		if r.GTPU != "" {
+			if _, port, err := net.SplitHostPort(r.GTPU); err != nil || port == "" {
+				v.Bad(key+".gtpu", "want host:port such as 10.0.0.1:2152, got %q", r.GTPU)
+			}
+		}
+		s.Carrier.GTPRoutes = append(s.Carrier.GTPRoutes, GTPRoute{FirstIMSI: uint64(r.FirstIMSI),
+			LastIMSI: uint64(r.LastIMSI), GTPC: r.GTPC, GTPU: r.GTPU})
+	}
+	rs := s.Carrier.GTPRoutes
+	if !good {
+		// The population's coverage is checked only with good ranges.
+		s.Carrier.GTPRoutes = nil
+	}
+	order := ranges
+	sort.SliceStable(order, func(a, b int) bool { return rs[order[a]].FirstIMSI < rs[order[b]].FirstIMSI })
+	for a := range order {
+		for b := a + 1; b < len(order) && rs[order[b]].FirstIMSI <= rs[order[a]].LastIMSI; b++ {
+			i, j := min(order[a], order[b]), max(order[a], order[b])
+			v.Bad(fmt.Sprintf("carrier.gtpc_routes[%d].first_imsi", j), "want a range apart from gtpc_routes[%d] (%d…%d), got %d…%d",
+				i, rs[i].FirstIMSI, rs[i].LastIMSI, rs[j].FirstIMSI, rs[j].LastIMSI)
+		}
+	}
+}
+
+// badRoutes adds a problem with carrier.gtpc_routes as a whole, on the line
+// the list starts (an inline array, or the first [[carrier.gtpc_routes]]).
+func (v *validator) badRoutes(format string, args ...any) {
+	v.Problems = append(v.Problems, tomlcfg.Problem{Line: v.Lines.Line("carrier.gtpc_routes[0]"),
+		Key: "carrier.gtpc_routes", Msg: fmt.Sprintf(format, args...)})
+}
+
+// gtpcCoverage checks that carrier.gtpc_routes hold every IMSI of a
+// generated population (the cards of a CSV are checked when the GTP load
+// starts).
+func (v *validator) gtpcCoverage(s *Scenario) {
+	rs := s.Carrier.GTPRoutes
+	if len(rs) == 0 || s.Sim.CSV != "" {
+		return
+	}
+	sp := s.Sim.Population
+	sp.FillDefaults()
+	if sp.Count <= 0 {
+		return
+	}
+	lo, hi := sp.FirstIMSI+uint64(max(sp.Offset, 0)), sp.FirstIMSI+uint64(max(sp.Offset, 0))+uint64(sp.Count)-1
+	sorted := append([]GTPRoute(nil), rs...)
+	sort.Slice(sorted, func(a, b int) bool { return sorted[a].FirstIMSI < sorted[b].FirstIMSI })
+	var gaps []string
+	next := lo // the first IMSI not yet known to be routed
+	for _, r := range sorted {
+		if next > hi {
+			break
+		}
+		if r.LastIMSI < next {
+			continue
+		}
+		if r.FirstIMSI > next {
+			gaps = append(gaps, fmt.Sprintf("%d…%d", next, min(r.FirstIMSI-1, hi)))
+		}
+		next = max(next, r.LastIMSI+1)
+	}
+	if next <= hi {
+		gaps = append(gaps, fmt.Sprintf("%d…%d", next, hi))
+	}
+	if len(gaps) > 0 {
+		v.badRoutes("want a route for every card's IMSI (population %d…%d), got none for %s",
+			lo, hi, strings.Join(gaps, ", "))
 	}
 }
 
