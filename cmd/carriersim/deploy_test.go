@@ -260,6 +260,21 @@ func TestDeployManifestsAgree(t *testing.T) {
 	}
 	checkRouting(t, shards, sc.Sim.Population.Count, 460_040_000_000_000, host)
 
+	// GTP: a route per carrier shard, its range the shard's, to the
+	// shard's own address through the headless Service.
+	if len(sc.Carrier.GTPRoutes) != shards {
+		t.Errorf("scenario gtpc_routes: %d routes for %d shards", len(sc.Carrier.GTPRoutes), shards)
+	}
+	for i, r := range sc.Carrier.GTPRoutes {
+		sims := sc.Sim.Population.Count
+		lo := 460_040_000_000_000 + uint64(sims*i/shards)
+		hi := 460_040_000_000_000 + uint64(sims*(i+1)/shards) - 1
+		addr := fmt.Sprintf("carriersim-carrier-%d.%s:", i, sts.Spec.ServiceName)
+		if r.FirstIMSI != lo || r.LastIMSI != hi || r.GTPC != addr+"2123" || r.GTPU != addr+"2152" {
+			t.Errorf("gtpc_routes[%d] = %+v; want %d…%d at %s2123 and %s2152", i, r, lo, hi, addr, addr)
+		}
+	}
+
 	docker, err := os.ReadFile("deploy/Dockerfile")
 	if err != nil {
 		t.Fatal(err)
