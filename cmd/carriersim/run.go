@@ -35,6 +35,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	startAt := fs.String("start-at", "", "RFC 3339 wall-clock instant the timeline starts at, the same for every shard (default: $CARRIERSIM_START_AT)")
 	compress := fs.Float64("compress", 1, "shorten every time in the scenario by this factor (0.1 = ten times shorter)")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	metricsAddr := fs.String("metrics", "", "serve the load generator's health (sent, in flight, late, timeouts) as Prometheus /metrics on this address, e.g. 127.0.0.1:9091")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: carriersim run [flags] FILE.toml | NAME")
 		fmt.Fprintln(stderr, "bundled scenarios: "+strings.Join(scenarios.BundledNames(), ", "))
@@ -76,6 +77,15 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	runner := scenarios.NewRunner(sc, opts)
+	if *metricsAddr != "" {
+		addr, closeMetrics, err := serveGeneratorMetrics(*metricsAddr, runner)
+		if err != nil {
+			fmt.Fprintln(stderr, "carriersim run:", err)
+			return exitInvalid
+		}
+		defer closeMetrics()
+		fmt.Fprintf(stderr, "carriersim run: metrics on http://%s/metrics\n", addr)
+	}
 	done := make(chan struct{})
 	if !*quiet {
 		go showProgress(runner, sc, stderr, done)
