@@ -44,7 +44,10 @@
 // message, class, cause and blame. It retransmits (T3, N3), answers the
 // gateway's Delete Bearer and Echo Requests, notices the gateway's restart
 // and path failure, re-attaches devices the network cut off, and drives any
-// PGW at an address, not only ours. RunClosed keeps a number of sessions
+// PGW at an address, not only ours, or several (LoadConfig.Routes): each
+// card's sessions go to the PGW owning its IMSI range, with echo, restart
+// and path-failure detection per PGW, as for the carrier shards of
+// `carriersim serve --shard`. RunClosed keeps a number of sessions
 // under way instead, for capacity measurements.
 //
 // # Performance
