@@ -106,6 +106,9 @@ type CapacityKnee struct {
 
 // CapacityStep is one rate tried by a capacity search.
 type CapacityStep struct {
+	// Offered is the sessions a second asked for; Achieved the answers a
+	// second to the search's Message (the first of each session, so the
+	// two compare), whatever their outcome.
 	Offered  float64 `json:"offered_per_second"`
 	Achieved float64 `json:"achieved_per_second"`
 	P99      float64 `json:"p99_ms"`

@@ -268,7 +268,10 @@ func (r *Runner) capacity(ctx context.Context, run *metrics.Run, stack *Stack, a
 		total := run.CountWhere(metrics.Filter{}, keep)
 		okN := run.CountWhere(metrics.Filter{Class: "ok"}, keep)
 		h := run.LatencyWhere(cp.Message, nil, keep)
-		st := results.CapacityStep{Offered: float64(rate), Achieved: float64(total) / cp.Hold.Seconds(),
+		// Achieved in the unit of Offered: sessions (their first message)
+		// a second, not every request of them.
+		started := run.CountWhere(metrics.Filter{Message: cp.Message}, keep)
+		st := results.CapacityStep{Offered: float64(rate), Achieved: float64(started) / cp.Hold.Seconds(),
 			P99: float64(h.Quantile(0.99).Microseconds()) / 1000}
 		if total > 0 {
 			st.Errors = 1 - float64(okN)/float64(total)
