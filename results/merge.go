@@ -455,21 +455,14 @@ func mergeCapacity(shards []*shard, t *metrics.Tally) *CapacityKnee {
 		total := t.CountWhere(metrics.Filter{}, keep)
 		okN := t.CountWhere(metrics.Filter{Class: "ok"}, keep)
 		h := t.LatencyWhere(ref.Message, nil, keep)
-		st.P99 = ms(h.Quantile(0.99))
-		if total > 0 {
-			st.Errors = 1 - float64(okN)/float64(total)
-		}
+		broke := st.Judge(total, okN, h, ref.P99Bound, ref.ErrorBound)
 		switch {
 		case reached < len(shards):
+			st.OK = false
 			k.Broke = fmt.Sprintf("only %d of %d shards reached %.0f/s", reached, len(shards), st.Offered)
-		case h.Count() == 0 || total == 0:
-			k.Broke = "no answers"
-		case ref.P99Bound > 0 && st.P99 > ref.P99Bound:
-			k.Broke = fmt.Sprintf("p99 %.2fms > %gms at %.0f/s", st.P99, ref.P99Bound, st.Offered)
-		case st.Errors > ref.ErrorBound:
-			k.Broke = fmt.Sprintf("errors %.2f%% > %.2f%% at %.0f/s", st.Errors*100, ref.ErrorBound*100, st.Offered)
+		case broke != "":
+			k.Broke = broke
 		default:
-			st.OK = true
 			k.Knee = st.Offered
 		}
 		k.Steps = append(k.Steps, st)

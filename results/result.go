@@ -1,6 +1,7 @@
 package results
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/carriersim/carriersim/metrics"
@@ -102,6 +103,29 @@ type CapacityKnee struct {
 	Message    string  `json:"message,omitempty"`
 	P99Bound   float64 `json:"p99_bound_ms,omitempty"`
 	ErrorBound float64 `json:"error_bound,omitempty"`
+}
+
+// Judge fills the step's P99 (of h, the latencies of the search's
+// message) and error ratio (of total answers, ok of them successes) and
+// marks it OK when both are within the bounds (p99Bound in ms, 0: none);
+// otherwise it returns why not. The runner judges each step with it, and
+// Merge the merged steps, so the two agree.
+func (st *CapacityStep) Judge(total, ok uint64, h *metrics.Hist, p99Bound, errorBound float64) (broke string) {
+	st.P99 = ms(h.Quantile(0.99))
+	st.Errors, st.OK = 0, false
+	if total > 0 {
+		st.Errors = 1 - float64(ok)/float64(total)
+	}
+	switch {
+	case h.Count() == 0 || total == 0:
+		return "no answers"
+	case p99Bound > 0 && st.P99 > p99Bound:
+		return fmt.Sprintf("p99 %.2fms > %gms at %.0f/s", st.P99, p99Bound, st.Offered)
+	case st.Errors > errorBound:
+		return fmt.Sprintf("errors %.2f%% > %.2f%% at %.0f/s", st.Errors*100, errorBound*100, st.Offered)
+	}
+	st.OK = true
+	return ""
 }
 
 // CapacityStep is one rate tried by a capacity search.

@@ -271,20 +271,10 @@ func (r *Runner) capacity(ctx context.Context, run *metrics.Run, stack *Stack, a
 		// Achieved in the unit of Offered: sessions (their first message)
 		// a second, not every request of them.
 		started := run.CountWhere(metrics.Filter{Message: cp.Message}, keep)
-		st := results.CapacityStep{Offered: float64(rate), Achieved: float64(started) / cp.Hold.Seconds(),
-			P99: float64(h.Quantile(0.99).Microseconds()) / 1000}
-		if total > 0 {
-			st.Errors = 1 - float64(okN)/float64(total)
-		}
-		switch {
-		case h.Count() == 0 || total == 0:
-			knee.Broke = "no answers"
-		case st.P99 > float64(cp.P99Bound.Microseconds())/1000:
-			knee.Broke = fmt.Sprintf("p99 %.2fms > %s at %.0f/s", st.P99, cp.P99Bound, st.Offered)
-		case st.Errors > cp.ErrorRate:
-			knee.Broke = fmt.Sprintf("errors %.2f%% > %.2f%% at %.0f/s", st.Errors*100, cp.ErrorRate*100, st.Offered)
-		default:
-			st.OK = true
+		st := results.CapacityStep{Offered: float64(rate), Achieved: float64(started) / cp.Hold.Seconds()}
+		if broke := st.Judge(total, okN, h, float64(cp.P99Bound.Microseconds())/1000, cp.ErrorRate); broke != "" {
+			knee.Broke = broke
+		} else {
 			knee.Knee = st.Offered
 		}
 		knee.Steps = append(knee.Steps, st)
