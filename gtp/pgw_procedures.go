@@ -28,20 +28,8 @@ func (w *pgwWorker) create(pkt []byte, from netip.AddrPort) {
 	}
 	w.stats.requests[kindCreate].Add(1)
 	seq, sgwC := m.Header.Seq, m.SenderFTEID.TEID
-	pi, ok := w.peer(from)
+	pi, key, ok := w.admit(kindCreate, t, sgwC, seq, from)
 	if !ok {
-		w.refuse(kindCreate, t, sgwC, seq, wire.CauseNoResourcesAvailable, sim.ReasonNodeOutage, sim.BlameNetwork, true, from)
-		return
-	}
-	key := dedupKey(pi, t, seq)
-	var e dedupEntry
-	switch p.dedup.check(key, &e) {
-	case dedupPending:
-		w.stats.duplicates.Add(1)
-		return
-	case dedupDone:
-		w.stats.duplicates.Add(1)
-		w.replay(kindCreate, t, seq, &e, from)
 		return
 	}
 	pr := p.peers.at(pi)
@@ -225,6 +213,43 @@ func (p *PGW) accrue(r *pgwSession, now int64) {
 	r.accrued = now
 }
 
+// admit is what every request begins with: its peer known (else 73, or
+// nothing during the gateway's silent outage), and a retransmission
+// answered again from the dedup table, or dropped while its original is
+// still being answered. ok is false when the request was dealt with here;
+// otherwise pi is the peer and key the request's dedup key.
+func (w *pgwWorker) admit(k msgKind, t wire.MsgType, sgw, seq uint32, from netip.AddrPort) (pi uint16, key uint64, ok bool) {
+	pi, ok = w.peer(from)
+	if !ok {
+		w.refuse(k, t, sgw, seq, wire.CauseNoResourcesAvailable, sim.ReasonNodeOutage, sim.BlameNetwork, true, from)
+		return 0, 0, false
+	}
+	key = dedupKey(pi, t, seq)
+	var e dedupEntry
+	switch w.p.dedup.check(key, &e) {
+	case dedupPending:
+		w.stats.duplicates.Add(1)
+		return 0, 0, false
+	case dedupDone:
+		w.stats.duplicates.Add(1)
+		w.replay(k, t, seq, &e, from)
+		return 0, 0, false
+	}
+	return pi, key, true
+}
+
+// lockSession finds and locks (lockIdle) the session a Modify Bearer or
+// Delete Session Request names, or answers 64 Context not found and
+// records that answer for retransmissions, returning nil.
+func (w *pgwWorker) lockSession(k msgKind, t wire.MsgType, teid, seq uint32, key uint64, from netip.AddrPort) (*pgwSession, *sync.Mutex) {
+	r, lk := w.p.lockIdle(teid)
+	if r == nil {
+		w.refuse(k, t, 0, seq, wire.CauseContextNotFound, 0, 0, false, from)
+		w.p.dedup.done(key, dedupEntry{cause: wire.CauseContextNotFound})
+	}
+	return r, lk
+}
+
 // lockIdle finds session teid and waits until no charging request for it
 // is in progress; it returns nil when the session is gone, else the session
 // locked by the returned mutex.
@@ -260,26 +285,12 @@ func (w *pgwWorker) modify(pkt []byte, from netip.AddrPort) {
 		return
 	}
 	seq, teid := m.Header.Seq, m.Header.TEID
-	pi, ok := w.peer(from)
+	_, key, ok := w.admit(kindModify, t, 0, seq, from)
 	if !ok {
-		w.refuse(kindModify, t, 0, seq, wire.CauseNoResourcesAvailable, sim.ReasonNodeOutage, sim.BlameNetwork, true, from)
 		return
 	}
-	key := dedupKey(pi, t, seq)
-	var e dedupEntry
-	switch p.dedup.check(key, &e) {
-	case dedupPending:
-		w.stats.duplicates.Add(1)
-		return
-	case dedupDone:
-		w.stats.duplicates.Add(1)
-		w.replay(kindModify, t, seq, &e, from)
-		return
-	}
-	r, lk := p.lockIdle(teid)
+	r, lk := w.lockSession(kindModify, t, teid, seq, key, from)
 	if r == nil {
-		w.refuse(kindModify, t, 0, seq, wire.CauseContextNotFound, 0, 0, false, from)
-		p.dedup.done(key, dedupEntry{cause: wire.CauseContextNotFound})
 		return
 	}
 	now := p.c.Clock().UnixNano()
@@ -357,26 +368,12 @@ func (w *pgwWorker) delete(pkt []byte, from netip.AddrPort) {
 		return
 	}
 	seq, teid := m.Header.Seq, m.Header.TEID
-	pi, ok := w.peer(from)
+	_, key, ok := w.admit(kindDelete, t, 0, seq, from)
 	if !ok {
-		w.refuse(kindDelete, t, 0, seq, wire.CauseNoResourcesAvailable, sim.ReasonNodeOutage, sim.BlameNetwork, true, from)
 		return
 	}
-	key := dedupKey(pi, t, seq)
-	var e dedupEntry
-	switch p.dedup.check(key, &e) {
-	case dedupPending:
-		w.stats.duplicates.Add(1)
-		return
-	case dedupDone:
-		w.stats.duplicates.Add(1)
-		w.replay(kindDelete, t, seq, &e, from)
-		return
-	}
-	r, lk := p.lockIdle(teid)
+	r, lk := w.lockSession(kindDelete, t, teid, seq, key, from)
 	if r == nil {
-		w.refuse(kindDelete, t, 0, seq, wire.CauseContextNotFound, 0, 0, false, from)
-		p.dedup.done(key, dedupEntry{cause: wire.CauseContextNotFound})
 		return
 	}
 	now := p.c.Clock().UnixNano()
