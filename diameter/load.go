@@ -288,13 +288,16 @@ func StartLoad(ctx context.Context, cfg LoadConfig) (*Load, error) {
 		l.Close()
 		return nil, err
 	}
-	for i, cc := range l.conns[:cfg.Connections] {
-		w := l.workers[i%len(l.workers)]
+	for i, cc := range l.conns {
+		j := i // primaries dealt out in turn, then each worker a standby per alternate
+		if cc.standby {
+			j -= cfg.Connections
+		}
+		w := l.workers[j%len(l.workers)]
 		w.conns = append(w.conns, cc)
 	}
-	for i, cc := range l.conns[cfg.Connections:] {
-		w := l.workers[i%len(l.workers)]
-		w.conns = append(w.conns, cc)
+	for _, w := range l.workers {
+		w.touchedSet = make([]bool, len(l.conns)) // indexed by Load.conns
 	}
 	for _, w := range l.workers {
 		l.wg.Add(1)

@@ -153,8 +153,7 @@ func newWorker(l *Load, id int) (*worker, error) {
 	}
 	w := &worker{l: l, id: id, pace: pace,
 		maxIn: (l.cfg.MaxInFlight + l.cfg.Workers - 1) / l.cfg.Workers,
-		imsi:  make([]byte, 0, 20), imei: make([]byte, 0, 20), uli: make([]byte, 0, 16),
-		touchedSet: make([]bool, l.cfg.Connections+l.cfg.Workers*max(0, len(l.cfg.Addrs)-1))}
+		imsi:  make([]byte, 0, 20), imei: make([]byte, 0, 20), uli: make([]byte, 0, 16)}
 	w.rng.Seed(l.cfg.Seed, uint64(id)*0x9E3779B97F4A7C15+1)
 	w.e2e = uint32(id) << 24
 	return w, nil
@@ -663,12 +662,7 @@ func appendIMEISV(dst []byte, body uint64) []byte {
 func (w *worker) expire(slot uint32, now int64) {
 	f := &w.flights[slot]
 	if f.retries > 0 {
-		f.retries--
-		f.gen = (f.gen + 1) & (1<<genBits - 1)
-		f.tflag = true
-		f.conn = uint16(w.alternate(int(f.conn), f.to))
-		w.ctr.retrans.Add(1)
-		w.transmit(slot, now, false)
+		w.retransmit(slot, w.alternate(int(f.conn), f.to), now)
 		return
 	}
 	w.l.run.Observe(w.id, metrics.Sample{Msg: w.l.msgs[f.kind], Class: metrics.ClassTimeout,
@@ -678,6 +672,19 @@ func (w *worker) expire(slot uint32, now int64) {
 	w.freeFlight(slot)
 	// The session is abandoned: the OCS releases it when it falls silent.
 	w.endSession(si)
+}
+
+// retransmit sends flight slot again, with the T flag, on connection conn,
+// spending one of its retries; a new generation in its Hop-by-Hop-Id makes
+// a late answer to the earlier copy stale.
+func (w *worker) retransmit(slot uint32, conn int, now int64) {
+	f := &w.flights[slot]
+	f.retries--
+	f.gen = (f.gen + 1) & (1<<genBits - 1)
+	f.tflag = true
+	f.conn = uint16(conn)
+	w.ctr.retrans.Add(1)
+	w.transmit(slot, now, false)
 }
 
 func (w *worker) freeFlight(slot uint32) {
@@ -697,12 +704,7 @@ func (w *worker) complete(slot uint32, a *wire.CCA, decodeErr bool, now int64) {
 		// Not carried out: try the alternate OCS, if there is one up
 		// (RFC 6733 §7.1.3 DIAMETER_TOO_BUSY).
 		if alt := w.alternate(int(f.conn), f.to); l.conns[alt].addrID() != int(f.to) {
-			f.retries--
-			f.gen = (f.gen + 1) & (1<<genBits - 1)
-			f.tflag = true
-			f.conn = uint16(alt)
-			w.ctr.retrans.Add(1)
-			w.transmit(slot, now, false)
+			w.retransmit(slot, alt, now)
 			return
 		}
 	}
