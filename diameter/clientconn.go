@@ -104,6 +104,7 @@ func (cc *clientConn) connect(timeout time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("diameter: dial %s %s: %w", cc.network, addr, err)
 	}
+	nc = wrapRaw(nc)
 	var q wire.CER
 	q.Header.HopByHop = cc.hbh.Add(1)
 	q.Header.EndToEnd = q.Header.HopByHop

@@ -369,7 +369,7 @@ func (s *Server) acceptLoop(ln *listener) {
 			_ = tc.SetNoDelay(true)
 		}
 		s.accepted.Add(1)
-		c := newServerConn(s, s.nextID.Add(1), nc, ln.instance)
+		c := newServerConn(s, s.nextID.Add(1), wrapRaw(nc), ln.instance)
 		s.connMu.Lock()
 		if s.closed.Load() {
 			s.connMu.Unlock()
