@@ -602,3 +602,42 @@ func TestOutagesByInstance(t *testing.T) {
 		t.Errorf("ocs-1 after its outage: %v, want up", m)
 	}
 }
+
+// TestSettleRangeCoversWhatSettleAllWould: settling in runs (as
+// `carriersim serve` does, to avoid stalls) reaches the same cards; bounds
+// outside the population are clipped.
+func TestSettleRangeCoversWhatSettleAllWould(t *testing.T) {
+	t.Parallel()
+	c := newCarrier(t, func(cfg *Config) { cfg.Population.Balance = 100 * Yuan })
+	for _, i := range []uint32{0, 5, uint32(c.Len() - 1)} {
+		if err := c.Stop(i); err != nil {
+			t.Fatal(err)
+		}
+		d := initial(c, i, uint64(8*MB))
+		wantRefusal(t, d, OutcomeDenied, ReasonManualStop, BlameCard)
+	}
+	// Exhaust card 7 so that the rollover clears its over-quota stop.
+	const i = 7
+	d := initial(c, i, uint64(8*MB))
+	for k := 0; d.Final == FinalNone && k < 10; k++ {
+		d = update(c, i, d.Hold, d.Hold.Bytes, uint64(8*MB))
+	}
+	update(c, i, d.Hold, d.Hold.Bytes, uint64(8*MB))
+	if !card(t, c, i).Stops.Has(ReasonOverQuota) {
+		t.Fatal("card 7 not stopped over quota")
+	}
+	c.Clock().Set(time.Date(2026, 3, 31, 16, 0, 1, 0, time.UTC)) // 1 April in Shanghai
+	n := 0
+	for lo := -3; lo < c.Len()+10; lo += 4 {
+		n += c.SettleRange(lo, lo+4)
+	}
+	if n != 1 {
+		t.Fatalf("SettleRange in runs changed %d cards, want 1 (card 7's over-quota stop)", n)
+	}
+	if st := card(t, c, i); st.Stops != 0 || st.Used != 0 {
+		t.Fatalf("card 7 after the runs: stops %s used %d", st.Stops, st.Used)
+	}
+	if got := c.SettleAll(); got != 0 {
+		t.Fatalf("SettleAll after the runs changed %d cards, want 0", got)
+	}
+}

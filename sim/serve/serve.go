@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -285,20 +286,38 @@ func (c *Carrier) snapshotLoop() {
 
 // settleLoop applies what the clock makes due (cycle rollovers, expiry,
 // retention fees) to idle cards too, so that their watchers (RAR, Delete
-// Bearer) and events fire on time.
+// Bearer) and events fire on time: every card once a second, a tenth of
+// them every 100 ms, in runs of settleRun cards with other goroutines let
+// in between. One SettleAll a second instead stalled every request for
+// 15-20 ms (1M cards, GOMAXPROCS 1): the p99 of the whole server.
 func (c *Carrier) settleLoop() {
 	defer c.wg.Done()
-	t := time.NewTicker(time.Second)
+	const slices = 10
+	t := time.NewTicker(time.Second / slices)
 	defer t.Stop()
+	next := 0
 	for {
 		select {
 		case <-c.done:
 			return
 		case <-t.C:
-			c.carrier.SettleAll()
+		}
+		n := c.carrier.Len()
+		end := min(next+(n+slices-1)/slices, n)
+		for lo := next; lo < end; lo += settleRun {
+			c.carrier.SettleRange(lo, min(lo+settleRun, end))
+			runtime.Gosched()
+		}
+		next = end
+		if next >= n {
+			next = 0
 		}
 	}
 }
+
+// settleRun is how many cards settleLoop settles between yields: about
+// 100 µs of work.
+const settleRun = 4096
 
 // Shutdown stops the carrier cleanly: the API and metrics stop taking
 // requests (those under way finish, until ctx is done), the OCS sends DPR
