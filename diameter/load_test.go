@@ -199,7 +199,9 @@ func TestLoadReauthOnRAR(t *testing.T) {
 	p.Cohort = one
 	l.Run(p)
 	deadline := time.Now().Add(5 * time.Second)
-	for s.Stats().SessionsOpen != 1 && time.Now().Before(deadline) {
+	// Stop the card only once the client has its CCA-I: the server counts a
+	// session open before the batch holding its CCR-I is rated.
+	for (s.Stats().SessionsOpen != 1 || l.Progress().Answered < 1) && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	if err := c.Stop(7); err != nil {
