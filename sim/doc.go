@@ -41,7 +41,8 @@
 // Rating reads a virtual Clock that follows wall time by default and can be
 // sped up, frozen or stepped. Cycles follow the calendar in the configured
 // zone (Asia/Shanghai by default). Transitions that time alone causes are
-// applied lazily whenever a card is touched and, for idle cards, by SettleAll.
+// applied lazily whenever a card is touched and, for idle cards, by SettleAll
+// (or SettleRange, a slice of the cards at a time).
 //
 // # Layout and cost
 //
