@@ -89,7 +89,7 @@ func (c *serverConn) flushBatch() {
 	now := cr.Clock().UnixNano()
 	mode := cr.Faults().InstanceOutage(sim.NodeOCS, c.instance, now)
 	c.outMu.Lock()
-	hooked, mark := s.hooks.on.Load(), len(c.out) // hooks.go: off unless a test injects or journals
+	hooked, mark := s.hooks.On(), len(c.out) // hooks.go: off unless a test injects or journals
 	b.nreq = 0
 	for k := 0; k < b.n; k++ {
 		if hooked && c.intercept(k) {

@@ -3,11 +3,10 @@ package diameter
 import (
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/carriersim/carriersim/diameter/wire"
+	"github.com/carriersim/carriersim/sim/hooks"
 )
 
 // Test hooks: forcing the answer to a card's next requests (Inject) and a
@@ -73,29 +72,16 @@ type Exchange struct {
 }
 
 // AllCards, given to Server.Journal, selects every card.
-const AllCards = ^uint32(0)
+const AllCards = hooks.AllCards
 
 // hookState is the server's Inject and Journal state.
-type hookState struct {
-	// on is set while an injection is pending or the journal is on; the
-	// request path looks no further while it is clear.
-	on atomic.Bool
-
-	mu      sync.Mutex
-	inject  map[uint32][]Injection // by card; Count is what is left of each
-	ring    []Exchange             // the journal; nil when off
-	next    int                    // where the next exchange goes in ring
-	wrapped bool                   // ring has been filled at least once
-}
+type hookState = hooks.Set[Injection, Exchange]
 
 // hookItem is what intercept noted about CCR k of a batch for observe.
 type hookItem struct {
 	hopByHop, endToEnd uint32
 	ex                 Exchange
 }
-
-// refresh sets on from the state. The caller holds mu.
-func (h *hookState) refresh() { h.on.Store(len(h.inject) > 0 || h.ring != nil) }
 
 // Inject queues in for the next requests of card. Safe for concurrent use.
 func (s *Server) Inject(card uint32, in Injection) error {
@@ -112,83 +98,21 @@ func (s *Server) Inject(card uint32, in Injection) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("diameter: invalid injection for card %d:\n%w", card, errors.Join(errs...))
 	}
-	in.Count = max(in.Count, 1)
-	h := &s.hooks
-	h.mu.Lock()
-	if h.inject == nil {
-		h.inject = map[uint32][]Injection{}
-	}
-	h.inject[card] = append(h.inject[card], in)
-	h.refresh()
-	h.mu.Unlock()
+	s.hooks.Inject(card, in, in.Count)
 	return nil
 }
 
 // ClearInjections drops every pending injection. Safe for concurrent use.
-func (s *Server) ClearInjections() {
-	h := &s.hooks
-	h.mu.Lock()
-	h.inject = nil
-	h.refresh()
-	h.mu.Unlock()
-}
+func (s *Server) ClearInjections() { s.hooks.Clear() }
 
 // SetJournal keeps the last n exchanges of every card in a ring (n <= 0
 // turns the journal off and forgets it). Safe for concurrent use.
-func (s *Server) SetJournal(n int) {
-	h := &s.hooks
-	h.mu.Lock()
-	h.ring, h.next, h.wrapped = nil, 0, false
-	if n > 0 {
-		h.ring = make([]Exchange, n)
-	}
-	h.refresh()
-	h.mu.Unlock()
-}
+func (s *Server) SetJournal(n int) { s.hooks.SetJournal(n) }
 
 // Journal returns the exchanges of card (AllCards: of every card) still in
 // the journal, oldest first. It is empty while the journal is off. Safe
 // for concurrent use.
-func (s *Server) Journal(card uint32) []Exchange {
-	h := &s.hooks
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []Exchange
-	add := func(part []Exchange) {
-		for i := range part {
-			if card == AllCards || part[i].Card == card {
-				out = append(out, part[i])
-			}
-		}
-	}
-	if h.wrapped {
-		add(h.ring[h.next:])
-	}
-	add(h.ring[:h.next])
-	return out
-}
-
-// takeInjection consumes one request's worth of the card's first
-// injection.
-func (h *hookState) takeInjection(card uint32) (Injection, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	q := h.inject[card]
-	if len(q) == 0 {
-		return Injection{}, false
-	}
-	in := q[0]
-	if q[0].Count--; q[0].Count == 0 {
-		q = q[1:]
-	}
-	if len(q) == 0 {
-		delete(h.inject, card)
-		h.refresh()
-	} else {
-		h.inject[card] = q
-	}
-	return in, true
-}
+func (s *Server) Journal(card uint32) []Exchange { return s.hooks.Journal(card) }
 
 var errForced = []byte("forced by a test (diameter.Server.Inject)")
 
@@ -213,7 +137,7 @@ func (c *serverConn) intercept(k int) bool {
 		ex.Requested += requested(&r.MSCC[j])
 		ex.Used += used(&r.MSCC[j])
 	}
-	in, injected := c.s.hooks.takeInjection(card)
+	in, injected := c.s.hooks.Take(card)
 	ex.Delay = in.Delay
 	b.hook = append(b.hook, hookItem{hopByHop: r.Header.HopByHop, endToEnd: r.Header.EndToEnd, ex: ex})
 	rc := wire.ResultCode(in.ResultCode)
@@ -336,15 +260,7 @@ func (c *serverConn) observe(mark int) {
 			}
 		})
 	}
-	hs := &c.s.hooks
-	hs.mu.Lock()
-	if hs.ring != nil {
-		for i := range b.hook {
-			hs.ring[hs.next] = b.hook[i].ex
-			if hs.next++; hs.next == len(hs.ring) {
-				hs.next, hs.wrapped = 0, true
-			}
-		}
+	for i := range b.hook {
+		c.s.hooks.Record(b.hook[i].ex.Card, b.hook[i].ex)
 	}
-	hs.mu.Unlock()
 }

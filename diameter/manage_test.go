@@ -110,11 +110,11 @@ func TestInjectForcesResultCodeAndDelay(t *testing.T) {
 	if len(f.s.Journal(card+1)) != 0 || len(f.s.Journal(AllCards)) != 4 {
 		t.Errorf("journal filters")
 	}
-	if !f.s.hooks.on.Load() {
+	if !f.s.hooks.On() {
 		t.Fatal("hooks off while the journal is on")
 	}
 	f.s.SetJournal(0)
-	if f.s.hooks.on.Load() {
+	if f.s.hooks.On() {
 		t.Fatal("hooks on with nothing injected and no journal")
 	}
 	if err := f.s.Inject(card, Injection{ResultCode: 7}); err == nil {

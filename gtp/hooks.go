@@ -4,12 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/carriersim/carriersim/gtp/wire"
 	"github.com/carriersim/carriersim/sim"
+	"github.com/carriersim/carriersim/sim/hooks"
 )
 
 // Test hooks: forcing the answer to a card's next requests (Inject) and a
@@ -69,22 +68,10 @@ type Exchange struct {
 }
 
 // AllCards, given to PGW.Journal, selects every card.
-const AllCards = ^uint32(0)
+const AllCards = hooks.AllCards
 
 // hookState is the gateway's Inject and Journal state.
-type hookState struct {
-	// on is set while an injection is pending or the journal is on; the
-	// request path looks no further while it is clear.
-	on atomic.Bool
-
-	mu      sync.Mutex
-	inject  map[uint32][]Injection
-	ring    []Exchange
-	next    int
-	wrapped bool
-}
-
-func (h *hookState) refresh() { h.on.Store(len(h.inject) > 0 || h.ring != nil) }
+type hookState = hooks.Set[Injection, Exchange]
 
 // Inject queues in for the next requests of card. Safe for concurrent use.
 func (p *PGW) Inject(card uint32, in Injection) error {
@@ -98,100 +85,21 @@ func (p *PGW) Inject(card uint32, in Injection) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("gtp: invalid injection for card %d:\n%w", card, errors.Join(errs...))
 	}
-	in.Count = max(in.Count, 1)
-	h := &p.hooks
-	h.mu.Lock()
-	if h.inject == nil {
-		h.inject = map[uint32][]Injection{}
-	}
-	h.inject[card] = append(h.inject[card], in)
-	h.refresh()
-	h.mu.Unlock()
+	p.hooks.Inject(card, in, in.Count)
 	return nil
 }
 
 // ClearInjections drops every pending injection. Safe for concurrent use.
-func (p *PGW) ClearInjections() {
-	h := &p.hooks
-	h.mu.Lock()
-	h.inject = nil
-	h.refresh()
-	h.mu.Unlock()
-}
+func (p *PGW) ClearInjections() { p.hooks.Clear() }
 
 // SetJournal keeps the last n exchanges of every card in a ring (n <= 0
 // turns the journal off and forgets it). Safe for concurrent use.
-func (p *PGW) SetJournal(n int) {
-	h := &p.hooks
-	h.mu.Lock()
-	h.ring, h.next, h.wrapped = nil, 0, false
-	if n > 0 {
-		h.ring = make([]Exchange, n)
-	}
-	h.refresh()
-	h.mu.Unlock()
-}
+func (p *PGW) SetJournal(n int) { p.hooks.SetJournal(n) }
 
 // Journal returns the exchanges of card (AllCards: of every card) still in
 // the journal, oldest first; empty while the journal is off. Safe for
 // concurrent use.
-func (p *PGW) Journal(card uint32) []Exchange {
-	h := &p.hooks
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []Exchange
-	add := func(part []Exchange) {
-		for i := range part {
-			if card == AllCards || part[i].Card == card {
-				out = append(out, part[i])
-			}
-		}
-	}
-	if h.wrapped {
-		add(h.ring[h.next:])
-	}
-	add(h.ring[:h.next])
-	return out
-}
-
-func (h *hookState) record(ex Exchange) {
-	h.mu.Lock()
-	if h.ring != nil {
-		h.ring[h.next] = ex
-		if h.next++; h.next == len(h.ring) {
-			h.next, h.wrapped = 0, true
-		}
-	}
-	h.mu.Unlock()
-}
-
-// hasInjection reports whether card has an injection pending.
-func (h *hookState) hasInjection(card uint32) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.inject[card]) > 0
-}
-
-// takeInjection consumes one request's worth of card's first injection.
-func (h *hookState) takeInjection(card uint32) (Injection, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	q := h.inject[card]
-	if len(q) == 0 {
-		return Injection{}, false
-	}
-	in := q[0]
-	if q[0].Count--; q[0].Count == 0 {
-		q = q[1:]
-	}
-	if len(q) == 0 {
-		delete(h.inject, card)
-		h.refresh()
-	} else {
-		h.inject[card] = q
-	}
-	return in, true
-}
+func (p *PGW) Journal(card uint32) []Exchange { return p.hooks.Journal(card) }
 
 // hookNote is what intercept noted for observe about one request.
 type hookNote struct {
@@ -232,7 +140,7 @@ func (w *pgwWorker) intercept(t wire.MsgType, pkt []byte, from netip.AddrPort) (
 		mu.Unlock()
 	}
 	nt := &hookNote{ex: ex}
-	if !p.hooks.hasInjection(ex.Card) {
+	if !p.hooks.Has(ex.Card) {
 		return nt, false
 	}
 	pi, ok := w.peer(from)
@@ -244,7 +152,7 @@ func (w *pgwWorker) intercept(t wire.MsgType, pkt []byte, from netip.AddrPort) (
 	if p.dedup.check(key, &e) != dedupNew {
 		return nt, false // a retransmission: handled as one, the injection kept
 	}
-	in, _ := p.hooks.takeInjection(ex.Card)
+	in, _ := p.hooks.Take(ex.Card)
 	nt.ex.Delay = in.Delay
 	c := wire.Cause(in.Cause)
 	if c == 0 || c.IsAccepted() {
@@ -312,7 +220,7 @@ func (w *pgwWorker) observe(nt *hookNote, t wire.MsgType, from netip.AddrPort, m
 		}
 		break
 	}
-	p.hooks.record(ex)
+	p.hooks.Record(ex.Card, ex)
 }
 
 // remove takes datagram i out of the batch, moving the later ones up.

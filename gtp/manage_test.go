@@ -107,7 +107,7 @@ func TestInjectForcesCauseAndDelay(t *testing.T) {
 		t.Errorf("journal details %+v", j)
 	}
 	p.SetJournal(0)
-	if p.hooks.on.Load() {
+	if p.hooks.On() {
 		t.Fatal("hooks on with nothing injected and no journal")
 	}
 }

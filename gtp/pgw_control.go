@@ -191,7 +191,7 @@ func (w *pgwWorker) control(pkt []byte, from netip.AddrPort, mode sim.OutageMode
 // handle carries out a Create Session, Modify Bearer or Delete Session
 // request.
 func (w *pgwWorker) handle(t wire.MsgType, pkt []byte, from netip.AddrPort) {
-	if w.p.hooks.on.Load() { // hooks.go: off unless a test injects or journals
+	if w.p.hooks.On() { // hooks.go: off unless a test injects or journals
 		nt, answered := w.intercept(t, pkt, from)
 		if answered {
 			return
