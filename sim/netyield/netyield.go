@@ -1,0 +1,50 @@
+package netyield
+
+import (
+	"runtime"
+	"time"
+)
+
+// epoch is the origin of Every's clock: time.Since reads the monotonic
+// clock.
+var epoch = time.Now()
+
+func nanotime() int64 { return int64(time.Since(epoch)) }
+
+// Every yields at most once per interval while its goroutine stays busy.
+// It is for loops that call Maybe after each piece of work: the check is a
+// clock read, and a wait on I/O the caller reports with Parked restarts
+// the interval. An Every belongs to one goroutine at a time.
+type Every struct {
+	y        *Yielder
+	interval int64
+	last     int64 // when the goroutine last let others run; 0: not since Parked
+}
+
+// NewEvery returns an Every yielding through y at most once per interval.
+func NewEvery(y *Yielder, interval time.Duration) *Every {
+	return &Every{y: y, interval: int64(interval)}
+}
+
+// Maybe yields if the goroutine has been busy for at least the interval
+// since it last yielded or parked, and reports whether it did.
+func (e *Every) Maybe() bool {
+	now := nanotime()
+	if e.last == 0 {
+		e.last = now
+		return false
+	}
+	if now-e.last < e.interval {
+		return false
+	}
+	e.y.Yield()
+	e.last = nanotime()
+	return true
+}
+
+// Parked tells e that its goroutine has just waited on I/O, which let the
+// others run as a yield would.
+func (e *Every) Parked() { e.last = 0 }
+
+// gosched is Yield where no eventfd is available.
+func gosched() { runtime.Gosched() }
