@@ -1,11 +1,11 @@
 package diameter
 
 import (
-	"runtime"
 	"time"
 
 	"github.com/carriersim/carriersim/diameter/wire"
 	"github.com/carriersim/carriersim/sim"
+	"github.com/carriersim/carriersim/sim/netyield"
 )
 
 // Server-initiated requests (RFC 4006 §5.5, RFC 6733 §8.3, §8.5) and the
@@ -195,6 +195,8 @@ func (s *Server) Sweep() {
 	now := s.c.Clock().UnixNano()
 	var rel []release
 	var cards []cardOp
+	y := netyield.New()
+	defer y.Close()
 	for i := range s.sessions.shards {
 		sh := &s.sessions.shards[i]
 		// A shard holds every session ended in the duplicate window (at
@@ -203,7 +205,8 @@ func (s *Server) Sweep() {
 		// that a sweep never holds the shard, or a process's only P, for
 		// long. (The same shape of work, the settling of idle cards in
 		// carriersim serve, stalled every request 15-20 ms when done in
-		// one piece.)
+		// one piece.) It yields with netyield, not Gosched, which would
+		// leave the connections' goroutines parked (see netyield).
 		for from := 0; ; from += sweepRun {
 			sh.mu.Lock()
 			to := min(from+sweepRun, sh.n)
@@ -219,7 +222,7 @@ func (s *Server) Sweep() {
 			}
 			last := to >= sh.n
 			sh.mu.Unlock()
-			runtime.Gosched()
+			y.Yield()
 			if last {
 				break
 			}

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +18,7 @@ import (
 	"github.com/carriersim/carriersim/gtp"
 	"github.com/carriersim/carriersim/sim"
 	"github.com/carriersim/carriersim/sim/api"
+	"github.com/carriersim/carriersim/sim/netyield"
 )
 
 // Carrier is a served carrier: the carrier core, its OCS, its PGW, the
@@ -290,13 +290,17 @@ func (c *Carrier) snapshotLoop() {
 // them every 100 ms, in runs of settleRun cards with other goroutines let
 // in between. One SettleAll a second instead held the CPU 60-130 ms per
 // million cards, and every request behind it (bench gy --split p99
-// 16-20 ms at 50k CCR/s, GOMAXPROCS 1).
+// 16-20 ms at 50k CCR/s, GOMAXPROCS 1). The yield is netyield's: with
+// runtime.Gosched the connections' goroutines, parked on their sockets,
+// still waited for the whole pass.
 func (c *Carrier) settleLoop() {
 	defer c.wg.Done()
 	const slices = 10
 	t := time.NewTicker(time.Second / slices)
 	defer t.Stop()
 	next := 0
+	y := netyield.New()
+	defer y.Close()
 	for {
 		select {
 		case <-c.done:
@@ -307,7 +311,7 @@ func (c *Carrier) settleLoop() {
 		end := min(next+(n+slices-1)/slices, n)
 		for lo := next; lo < end; lo += settleRun {
 			c.carrier.SettleRange(lo, min(lo+settleRun, end))
-			runtime.Gosched()
+			y.Yield()
 		}
 		next = end
 		if next >= n {
