@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/carriersim/carriersim/sim/netyield"
 )
 
 // Class is how a request ended, from the load generator's side.
@@ -58,14 +60,24 @@ type Sample struct {
 // A Run is safe for concurrent use. Each worker index has its own shard, so
 // workers do not contend.
 type Run struct {
-	start   time.Time
-	names   []string
-	nameMu  sync.Mutex
-	shards  []runShard
-	tickMu  sync.Mutex
-	series  []Second
-	lastSec int
-	label   string
+	start  time.Time
+	names  []string
+	nameMu sync.Mutex
+	shards []runShard
+	tickMu sync.Mutex
+	// spare holds each shard's other shardData, empty, between ticks;
+	// tickLat and tickAll are the tick's scratch histograms. All are kept
+	// from tick to tick: a histogram is 170 KB to allocate and clear.
+	spare   []*shardData
+	tickLat [MaxMessages][numClasses]*Hist
+	tickAll *Hist
+	// blames interns Sample.Blame; blames[0] is "". Read without a lock
+	// through blameList, appended under nameMu.
+	blames    []string
+	blameList atomic.Pointer[[]string]
+	series    []Second
+	lastSec   int
+	label     string
 	// spans records when each label came into force; Observe attributes a
 	// sample to the label in force at its intended send time, so a request
 	// sent during an outage and timing out after it counts as during.
@@ -91,29 +103,63 @@ type labelTotals struct {
 	late   [MaxMessages]uint64
 }
 
-type runShard struct {
-	mu     sync.Mutex
-	lat    [MaxMessages][numClasses]*Hist // since the last Tick
-	counts map[countKey]uint64            // since the last Tick
+// shardData is what one shard collected since the last tick. Each shard has
+// two: workers fill one while the tick drains the other, so that a tick
+// holds a shard's lock only to swap them.
+type shardData struct {
+	lat    [MaxMessages][numClasses]*Hist
+	counts map[countKey]uint64
 	late   [MaxMessages]uint64
-	// byLabel collects the same samples by label since the last Tick.
+	// byLabel collects the same samples by label. Entries are kept across
+	// ticks (emptied, not dropped) so that their histograms are reused.
 	byLabel map[string]*labelTotals
-	_       [32]byte
+	// lastLabel and lastLT are the entry of the label seen last: labels
+	// change rarely, and this spares a string hash per sample.
+	lastLabel string
+	lastLT    *labelTotals
 }
 
+func newShardData() *shardData {
+	return &shardData{counts: map[countKey]uint64{}, byLabel: map[string]*labelTotals{}}
+}
+
+// labelTotals returns the entry of label lbl.
+func (d *shardData) labelTotals(lbl string) *labelTotals {
+	if d.lastLT != nil && d.lastLabel == lbl {
+		return d.lastLT
+	}
+	lt := d.byLabel[lbl]
+	if lt == nil {
+		lt = &labelTotals{counts: map[countKey]uint64{}}
+		d.byLabel[lbl] = lt
+	}
+	d.lastLabel, d.lastLT = lbl, lt
+	return lt
+}
+
+type runShard struct {
+	mu  sync.Mutex
+	cur *shardData
+	_   [48]byte
+}
+
+// countKey keys the answer counts. Blame is interned (see Run.blameID): a
+// key without a string hashes in a few nanoseconds.
 type countKey struct {
 	msg   MsgID
 	class Class
+	blame uint8
 	code  uint32
-	blame string
 }
 
 // NewRun returns a Run starting at start with workers shards.
 func NewRun(start time.Time, workers int) *Run {
-	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1, tally: NewTally()}
+	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1, tally: NewTally(),
+		blames: []string{""}}
+	r.spare = make([]*shardData, len(r.shards))
 	for i := range r.shards {
-		r.shards[i].counts = map[countKey]uint64{}
-		r.shards[i].byLabel = map[string]*labelTotals{}
+		r.shards[i].cur = newShardData()
+		r.spare[i] = newShardData()
 	}
 	r.spans.Store(&[]labelSpan{{label: ""}})
 	return r
@@ -151,22 +197,20 @@ func (r *Run) Name(m MsgID) string {
 
 // Observe records a finished request from worker w.
 func (r *Run) Observe(w int, s Sample) {
+	blame := r.blameID(s.Blame)
+	lbl := r.labelAt(time.Now().Add(-s.Latency))
 	sh := &r.shards[uint(w)%uint(len(r.shards))]
 	sh.mu.Lock()
-	h := sh.lat[s.Msg][s.Class]
+	d := sh.cur
+	h := d.lat[s.Msg][s.Class]
 	if h == nil {
 		h = NewHist()
-		sh.lat[s.Msg][s.Class] = h
+		d.lat[s.Msg][s.Class] = h
 	}
 	h.Record(s.Latency) // for a timeout: the time waited before giving up
-	key := countKey{s.Msg, s.Class, s.Code, s.Blame}
-	sh.counts[key]++
-	lbl := r.labelAt(time.Now().Add(-s.Latency))
-	lt := sh.byLabel[lbl]
-	if lt == nil {
-		lt = &labelTotals{counts: map[countKey]uint64{}}
-		sh.byLabel[lbl] = lt
-	}
+	key := countKey{msg: s.Msg, class: s.Class, blame: blame, code: s.Code}
+	d.counts[key]++
+	lt := d.labelTotals(lbl)
 	if lt.lat[s.Msg][s.Class] == nil {
 		lt.lat[s.Msg][s.Class] = NewHist()
 	}
@@ -175,20 +219,53 @@ func (r *Run) Observe(w int, s Sample) {
 	sh.mu.Unlock()
 }
 
+// blameID returns the interned id of blame.
+func (r *Run) blameID(blame string) uint8 {
+	if blame == "" {
+		return 0
+	}
+	if p := r.blameList.Load(); p != nil {
+		for i, b := range *p {
+			if b == blame {
+				return uint8(i)
+			}
+		}
+	}
+	r.nameMu.Lock()
+	defer r.nameMu.Unlock()
+	for i, b := range r.blames {
+		if b == blame {
+			return uint8(i)
+		}
+	}
+	if len(r.blames) == 256 {
+		panic("metrics: more than 255 distinct blames")
+	}
+	r.blames = append(r.blames, blame)
+	list := append([]string(nil), r.blames...)
+	r.blameList.Store(&list)
+	return uint8(len(r.blames) - 1)
+}
+
+// blameName returns the blame interned as id. The caller holds nameMu or
+// tickMu (ids are only ever appended).
+func (r *Run) blameName(id uint8) string {
+	if p := r.blameList.Load(); p != nil && int(id) < len(*p) {
+		return (*p)[id]
+	}
+	return ""
+}
+
 // Late records that worker w could not send a request of msg at its intended
 // time (the generator is saturated). The request is still sent, late, and
 // its latency counts from the intended time.
 func (r *Run) Late(w int, msg MsgID) {
+	lbl := r.labelAt(time.Now())
 	sh := &r.shards[uint(w)%uint(len(r.shards))]
 	sh.mu.Lock()
-	sh.late[msg]++
-	lbl := r.labelAt(time.Now())
-	lt := sh.byLabel[lbl]
-	if lt == nil {
-		lt = &labelTotals{counts: map[countKey]uint64{}}
-		sh.byLabel[lbl] = lt
-	}
-	lt.late[msg]++
+	d := sh.cur
+	d.late[msg]++
+	d.labelTotals(lbl).late[msg]++
 	sh.mu.Unlock()
 }
 
@@ -249,14 +326,24 @@ func (r *Run) tickLocked(now time.Time) {
 	if sec < 0 {
 		sec = 0
 	}
-	var lat [MaxMessages][numClasses]*Hist
+	// A tick runs on the load's own CPUs: it yields between histogram
+	// operations (each up to ~0.1 ms) so that the load's goroutines, parked
+	// on their sockets, are not held up behind it. Done in one piece it
+	// stalled bench gy's client 5-8 ms (GOMAXPROCS 1).
+	y := netyield.New()
+	defer y.Close()
+	ev := netyield.NewEvery(y, tickYieldEvery)
+	lat := &r.tickLat
 	counts := map[countKey]uint64{}
 	var late [MaxMessages]uint64
 	for i := range r.shards {
 		sh := &r.shards[i]
+		d := r.spare[i]
 		sh.mu.Lock()
-		for m := range sh.lat {
-			for c, h := range sh.lat[m] {
+		sh.cur, d = d, sh.cur
+		sh.mu.Unlock()
+		for m := range d.lat {
+			for c, h := range d.lat[m] {
 				if h == nil || h.Count() == 0 {
 					continue
 				}
@@ -265,31 +352,35 @@ func (r *Run) tickLocked(now time.Time) {
 				}
 				lat[m][c].Merge(h)
 				h.Reset()
+				ev.Maybe()
 			}
-			late[m] += sh.late[m]
-			sh.late[m] = 0
+			late[m] += d.late[m]
+			d.late[m] = 0
 		}
-		for k, v := range sh.counts {
+		for k, v := range d.counts {
 			counts[k] += v
 		}
-		clear(sh.counts)
-		for label, lt := range sh.byLabel {
+		clear(d.counts)
+		for label, lt := range d.byLabel {
 			for k, v := range lt.counts {
-				r.tally.count[tallyCount{label, r.Name(k.msg), k.class, k.code, k.blame}] += v
+				r.tally.count[tallyCount{label, r.Name(k.msg), k.class, k.code, r.blameName(k.blame)}] += v
 			}
+			clear(lt.counts)
 			for m := range lt.lat {
 				if lt.late[m] > 0 {
 					r.tally.late[lateKey{label, r.Name(MsgID(m))}] += lt.late[m]
+					lt.late[m] = 0
 				}
 				for c, h := range lt.lat[m] {
-					if h != nil {
+					if h != nil && h.Count() > 0 {
 						r.tally.addLatency(latKey{label, r.Name(MsgID(m)), Class(c)}, h)
+						h.Reset()
+						ev.Maybe()
 					}
 				}
 			}
 		}
-		clear(sh.byLabel)
-		sh.mu.Unlock()
+		r.spare[i] = d
 	}
 	var s *Second
 	if n := len(r.series); n > 0 && r.series[n-1].T == sec {
@@ -299,15 +390,20 @@ func (r *Run) tickLocked(now time.Time) {
 			Blame: map[string]uint64{}, Classes: map[string]uint64{}})
 		s = &r.series[len(r.series)-1]
 	}
+	if r.tickAll == nil {
+		r.tickAll = NewHist()
+	}
 	for m := range lat {
-		all := NewHist()
+		all := r.tickAll
 		any := false
 		for _, h := range lat[m] {
-			if h == nil {
+			if h == nil || h.Count() == 0 {
 				continue
 			}
 			any = true
 			all.Merge(h)
+			h.Reset()
+			ev.Maybe()
 		}
 		if !any && late[m] == 0 {
 			continue
@@ -330,6 +426,8 @@ func (r *Run) tickLocked(now time.Time) {
 			ms.P90 = ms2(all.Quantile(0.9))
 			ms.P99 = ms2(all.Quantile(0.99))
 			ms.Max = ms2(all.Max())
+			all.Reset()
+			ev.Maybe()
 		}
 	}
 	for k, v := range counts {
@@ -340,12 +438,15 @@ func (r *Run) tickLocked(now time.Time) {
 			code = strconv.FormatUint(uint64(k.code), 10)
 		}
 		s.Codes[name+":"+code] += v
-		if k.blame != "" {
-			s.Blame[k.blame] += v
+		if b := r.blameName(k.blame); b != "" {
+			s.Blame[b] += v
 		}
 		s.Classes[k.class.String()] += v
 	}
 }
+
+// tickYieldEvery is how long a tick works between yields.
+const tickYieldEvery = 100 * time.Microsecond
 
 func ms2(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
