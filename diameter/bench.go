@@ -103,11 +103,15 @@ type BenchResult struct {
 	// includes queueing behind an offered load above capacity.
 	P99AtCapacity float64 `json:"p99_at_capacity_ms"`
 	// BaselineLost counts unanswered requests of the baseline run.
-	BaselineLost uint64  `json:"baseline_lost"`
-	GOMAXPROCS   int     `json:"gomaxprocs"`
-	Connections  int     `json:"connections"`
-	MaxInFlight  int     `json:"max_in_flight"`
-	Seconds      float64 `json:"seconds_per_run"`
+	BaselineLost uint64 `json:"baseline_lost"`
+	// Split says the OCS ran in a process of its own pinned to one CPU and
+	// the load in this one, pinned to the other (carriersim bench gy
+	// --split); GOMAXPROCS is then the load's, and the OCS's is 1.
+	Split       bool    `json:"split"`
+	GOMAXPROCS  int     `json:"gomaxprocs"`
+	Connections int     `json:"connections"`
+	MaxInFlight int     `json:"max_in_flight"`
+	Seconds     float64 `json:"seconds_per_run"`
 }
 
 // Benchmark measures the OCS end to end over loopback with this package's

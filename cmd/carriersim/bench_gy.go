@@ -64,6 +64,17 @@ func startChild(ctx context.Context, cards int, baseline bool) (string, func(), 
 
 var listenRE = regexp.MustCompile(`listening on .*\bgy=(\S+)`)
 
+// isFlagSet reports whether flag name was given on the command line.
+func isFlagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// splitGyAvailable reports whether bench gy can split itself into pinned
+// processes here: it pins with sched_setaffinity, so Linux and two CPUs.
+func splitGyAvailable() bool { return runtime.GOOS == "linux" && runtime.NumCPU() >= 2 }
+
 // pinProcess binds every thread of this process (and so every thread it
 // creates later) to one CPU.
 func pinProcess(cpu int) error {
@@ -96,7 +107,7 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	offered := fs.Float64("offered", 2_000_000, "CCR/s offered in the throughput runs")
 	latRate := fs.Float64("latency-rate", 0, "CCR/s of the latency run (default: half the rate sustained)")
 	target := fs.String("target", "", "measure the OCS at this address (e.g. carriersim serve --bench-population) instead of one in this process")
-	split := fs.Bool("split", false, "run each OCS in a child process pinned to CPU 0 and the load pinned to CPU 1, GOMAXPROCS=1 each (Linux, 2+ CPUs)")
+	split := fs.Bool("split", splitGyAvailable(), "run each OCS in a child process pinned to CPU 0 and the load pinned to CPU 1, GOMAXPROCS=1 each (default on Linux with 2+ CPUs); --split=false runs all in this process")
 	noBaseline := fs.Bool("no-baseline", false, "skip the go-diameter baseline run")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
@@ -126,9 +137,14 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	baseTarget := ""
 	if *split {
 		if *target != "" {
-			fmt.Fprintln(stderr, "carriersim bench gy: --split and --target exclude each other")
-			return exitInvalid
+			if isFlagSet(fs, "split") {
+				fmt.Fprintln(stderr, "carriersim bench gy: --split and --target exclude each other")
+				return exitInvalid
+			}
+			*split = false
 		}
+	}
+	if *split {
 		if err := pinProcess(1); err != nil {
 			fmt.Fprintln(stderr, "carriersim bench gy: --split:", err)
 			return exitRuntime
@@ -172,14 +188,19 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "carriersim bench gy:", err)
 		return exitRuntime
 	}
+	res.Split = *split
 	if *asJSON {
 		if err := json.NewEncoder(stdout).Encode(res); err != nil {
 			return exitRuntime
 		}
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "our OCS              %.0f CCR/s (GOMAXPROCS %d, %d connections, %d in flight at most)\n",
-		res.CCRPerSecond, res.GOMAXPROCS, res.Connections, res.MaxInFlight)
+	mode := fmt.Sprintf("one process, GOMAXPROCS %d", res.GOMAXPROCS)
+	if res.Split {
+		mode = "OCS on CPU 0, load on CPU 1, GOMAXPROCS 1 each"
+	}
+	fmt.Fprintf(stdout, "our OCS              %.0f CCR/s (%s, %d connections, %d in flight at most)\n",
+		res.CCRPerSecond, mode, res.Connections, res.MaxInFlight)
 	fmt.Fprintf(stdout, "latency run          p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms (offered %.0f/s, answered %.0f/s, %d late)\n",
 		res.P50, res.P99, res.P999, res.HalfRateOffered, res.HalfRateAnswered, res.HalfRateLate)
 	fmt.Fprintf(stdout, "lost                 %d\n", res.Lost)
