@@ -94,15 +94,22 @@
 // Benchmark (and `carriersim bench gy`) runs our load client against our
 // OCS, at an offered rate above capacity and at half the rate sustained,
 // then against BaselineServer, an OCS written on go-diameter's own message
-// path, so the ratio is measured in one run. By default everything is in
-// one process; `bench gy --split` puts each OCS in a child process pinned
-// to one CPU and the load on the other (GOMAXPROCS=1 each), and
-// `bench gy --target` measures an OCS started elsewhere with
-// `carriersim serve --bench-population`.
+// path, so the ratio is measured in one run. `bench gy` splits itself by
+// default on Linux with two CPUs or more: each OCS runs in a child process
+// (`carriersim serve --bench-population`) pinned to CPU 0 and the load in
+// the parent pinned to CPU 1, GOMAXPROCS=1 each. `--split=false` runs all
+// in one process, and `--target` measures an OCS started elsewhere.
 //
-// On the 2-CPU VM this was written on (medians of 3 runs, another
-// engineer's jobs sometimes running): in one process, GOMAXPROCS=2, about
-// 740,000 CCR/s against 83,000 for the baseline (ratio about 9); split,
-// about 740,000 against 40,000 (ratio about 18). At half the sustained rate
-// p50 is 0.3-0.5 ms but p99 is 4-10 ms: the 1 ms p99 target is not met.
+// On the 2-CPU VM this was written on, `bench gy --json`, 5 runs (medians,
+// ranges): 674,000 CCR/s (663,000-796,000) against 37,000 for the baseline,
+// ratio 18.8 (17.9-21.5); at half the sustained rate p50 0.14 ms and p99
+// 0.73 ms (0.63-1.42). In one process (GOMAXPROCS=2) the throughput is about
+// the same but p99 at half rate is 4-5 ms: threads of one process wake each
+// other across the two CPUs, and on this VM such a wake-up can wait for the
+// next 4 ms tick.
+//
+// The servers and the client yield with package sim/netyield where they
+// have work without pause (a reader whose socket always has data, the Tcc
+// sweep, a load worker behind its schedule): runtime.Gosched would leave
+// the goroutines parked on other sockets waiting up to 10 ms.
 package diameter
