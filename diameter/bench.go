@@ -43,6 +43,9 @@ type BenchConfig struct {
 	// process (`carriersim serve --baseline --bench-population`) to
 	// measure instead of one started here.
 	BaselineTarget string
+	// TargetPID, if set, is the process id of the OCS at Target, whose CPU
+	// time the latency run reports (OCSCPUPerCCR; Linux).
+	TargetPID int
 	// NoBaseline skips the run against the go-diameter baseline server.
 	NoBaseline bool
 	// Stage, if set, is told when each run starts, for progress displays.
@@ -102,6 +105,17 @@ type BenchResult struct {
 	// P99AtCapacity is the p99 latency of the throughput run (ms); it
 	// includes queueing behind an offered load above capacity.
 	P99AtCapacity float64 `json:"p99_at_capacity_ms"`
+	// LoadCPUPerCCR is the CPU time this process used per CCR answered in
+	// the latency run, in microseconds: the load client's, and the OCS's
+	// too when it runs here. OCSCPUPerCCR is the OCS's, when it runs in
+	// another process whose id is known (TargetPID); else 0. Near a whole
+	// CPU at half rate, either side queues and p99 suffers: these say how
+	// far from it each side was.
+	LoadCPUPerCCR float64 `json:"load_cpu_us_per_ccr"`
+	OCSCPUPerCCR  float64 `json:"ocs_cpu_us_per_ccr"`
+	// LoadCPUShare and OCSCPUShare are the same as fractions of one CPU.
+	LoadCPUShare float64 `json:"load_cpu_share"`
+	OCSCPUShare  float64 `json:"ocs_cpu_share"`
 	// BaselineLost counts unanswered requests of the baseline run.
 	BaselineLost uint64 `json:"baseline_lost"`
 	// Split says the OCS ran in a process of its own pinned to one CPU and
@@ -165,6 +179,11 @@ func Benchmark(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("diameter: bench: %w", err)
 	}
+	if half.answered > 0 {
+		perCCR := func(cpu float64) float64 { return cpu / half.answered * 1e6 }
+		res.LoadCPUShare, res.OCSCPUShare = half.loadCPU, half.ocsCPU
+		res.LoadCPUPerCCR, res.OCSCPUPerCCR = perCCR(half.loadCPU), perCCR(half.ocsCPU)
+	}
 	res.P50, res.P99, res.P999 = half.p50, half.p99, half.p999
 	res.HalfRateOffered, res.HalfRateAnswered, res.HalfRateLate = lr, half.answered, half.late
 	res.Lost += half.lost
@@ -220,6 +239,9 @@ type runResult struct {
 	answered       float64 // per second over the measured window
 	p50, p99, p999 float64 // ms
 	lost, late     uint64
+	// loadCPU and ocsCPU are the CPU used per second of the measured
+	// window by this process and by the OCS's (cfg.TargetPID; 0 if none).
+	loadCPU, ocsCPU float64
 }
 
 // benchRun offers rate CCR/s for cfg.Duration after a warm-up and measures
@@ -247,11 +269,27 @@ func benchRun(ctx context.Context, cfg *BenchConfig, c *sim.Carrier, addr string
 	run.SetLabel(time.Now(), "measured")
 	p0 := l.Progress()
 	t0 := time.Now()
+	load0, lerr := cpuTime(0)
+	var ocs0 time.Duration
+	oerr := errNoPID
+	if cfg.TargetPID != 0 {
+		ocs0, oerr = cpuTime(cfg.TargetPID)
+	}
 	if err := sleepCtx(ctx, cfg.Duration); err != nil {
 		return r, err
 	}
 	p1 := l.Progress()
 	el := time.Since(t0)
+	if lerr == nil {
+		if load1, err := cpuTime(0); err == nil {
+			r.loadCPU = (load1 - load0).Seconds() / el.Seconds()
+		}
+	}
+	if oerr == nil {
+		if ocs1, err := cpuTime(cfg.TargetPID); err == nil {
+			r.ocsCPU = (ocs1 - ocs0).Seconds() / el.Seconds()
+		}
+	}
 	run.SetLabel(time.Now(), "after")
 	r.answered = float64(p1.Answered-p0.Answered) / el.Seconds()
 	r.late = p1.Late - p0.Late
@@ -272,6 +310,8 @@ func benchRun(ctx context.Context, cfg *BenchConfig, c *sim.Carrier, addr string
 	}
 	return r, nil
 }
+
+var errNoPID = errors.New("no process id")
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

@@ -27,11 +27,11 @@ func init() {
 
 // startChild starts `carriersim serve` (our OCS alone, or the baseline) on
 // an ephemeral port in a child process pinned to CPU 0 with GOMAXPROCS=1,
-// and returns its address and a function that stops it.
-func startChild(ctx context.Context, cards int, baseline bool) (string, func(), error) {
+// and returns its address, its process id and a function that stops it.
+func startChild(ctx context.Context, cards int, baseline bool) (string, int, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	args := []string{"serve", "--gy", "127.0.0.1:0", "--gtpc", "off", "--api", "off", "--bench-population",
 		"--sims", strconv.Itoa(cards), "--cpu", "0"}
@@ -42,11 +42,11 @@ func startChild(ctx context.Context, cards int, baseline bool) (string, func(), 
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stopChild := func() {
 		_ = cmd.Process.Signal(os.Interrupt)
@@ -56,10 +56,10 @@ func startChild(ctx context.Context, cards int, baseline bool) (string, func(), 
 	m := listenRE.FindStringSubmatch(line)
 	if err != nil || m == nil {
 		stopChild()
-		return "", nil, fmt.Errorf("serve did not say where it listens (%q, %v)", line, err)
+		return "", 0, nil, fmt.Errorf("serve did not say where it listens (%q, %v)", line, err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	return m[1], stopChild, nil
+	return m[1], cmd.Process.Pid, stopChild, nil
 }
 
 var listenRE = regexp.MustCompile(`listening on .*\bgy=(\S+)`)
@@ -135,6 +135,7 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	baseTarget := ""
+	targetPID := 0
 	if *split {
 		if *target != "" {
 			if isFlagSet(fs, "split") {
@@ -150,15 +151,16 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 			return exitRuntime
 		}
 		runtime.GOMAXPROCS(1)
-		addr, stopOurs, err := startChild(ctx, *cards, false)
+		addr, pid, stopOurs, err := startChild(ctx, *cards, false)
 		if err != nil {
 			fmt.Fprintln(stderr, "carriersim bench gy: --split:", err)
 			return exitRuntime
 		}
 		defer stopOurs()
 		*target = addr
+		targetPID = pid
 		if !*noBaseline {
-			addr, stopBase, err := startChild(ctx, *cards, true)
+			addr, _, stopBase, err := startChild(ctx, *cards, true)
 			if err != nil {
 				fmt.Fprintln(stderr, "carriersim bench gy: --split:", err)
 				return exitRuntime
@@ -172,7 +174,7 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	res, err := diameter.Benchmark(ctx, diameter.BenchConfig{
 		Duration: *dur, Cards: *cards, Connections: *conns, Workers: *workers, MaxInFlight: *inflight,
 		Updates: max(*updates, 0), Offered: *offered, LatencyRate: max(*latRate, 0), NoBaseline: *noBaseline,
-		Target: *target, BaselineTarget: baseTarget,
+		Target: *target, TargetPID: targetPID, BaselineTarget: baseTarget,
 		Stage: func(name string, d time.Duration) {
 			if started {
 				prog.done()
@@ -203,6 +205,13 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 		res.CCRPerSecond, mode, res.Connections, res.MaxInFlight)
 	fmt.Fprintf(stdout, "latency run          p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms (offered %.0f/s, answered %.0f/s, %d late)\n",
 		res.P50, res.P99, res.P999, res.HalfRateOffered, res.HalfRateAnswered, res.HalfRateLate)
+	if res.Split {
+		fmt.Fprintf(stdout, "CPU at half rate     load %.0f%% (%.2f µs/CCR), OCS %.0f%% (%.2f µs/CCR)\n",
+			100*res.LoadCPUShare, res.LoadCPUPerCCR, 100*res.OCSCPUShare, res.OCSCPUPerCCR)
+	} else {
+		fmt.Fprintf(stdout, "CPU at half rate     %.0f%% of a CPU, load and OCS (%.2f µs/CCR)\n",
+			100*res.LoadCPUShare, res.LoadCPUPerCCR)
+	}
 	fmt.Fprintf(stdout, "lost                 %d\n", res.Lost)
 	if !*noBaseline {
 		fmt.Fprintf(stdout, "go-diameter baseline %.0f CCR/s (lost %d)\n", res.BaselineCCRPerSecond, res.BaselineLost)
