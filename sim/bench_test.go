@@ -120,3 +120,20 @@ func BenchmarkSession(b *testing.B) {
 		c.Rate(&Request{SIM: i, Kind: KindTerminate, Used: 100, Held: d.Hold, Loc: loc, IMEI: imei}, &d)
 	}
 }
+
+// BenchmarkSettleRange: settling idle cards in runs of 1024, as carriersim
+// serve does in the background, on a clock running at real speed.
+func BenchmarkSettleRange(b *testing.B) {
+	const n = 100_000
+	c, err := New(Config{Clock: NewClock(t0, 1), Population: Spec{Count: n, Balance: 1000 * Yuan}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	lo := 0
+	for b.Loop() {
+		c.SettleRange(lo, lo+1024)
+		lo = (lo + 1024) % n
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1024, "ns/card")
+}

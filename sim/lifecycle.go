@@ -337,14 +337,18 @@ func (c *Carrier) SettleAll() int {
 // SettleRange is SettleAll for the cards of index lo up to hi, on the
 // calling goroutine, so that a caller can spread a pass over time in short
 // runs: a whole pass over a million cards holds a CPU for 60-130 ms, a
-// stall for every request behind it. It returns how many cards
-// changed their stop set.
+// stall for every request behind it. The clock is read once, at the start.
+// It returns how many cards changed their stop set.
 func (c *Carrier) SettleRange(lo, hi int) int {
 	lo, hi = max(lo, 0), min(hi, len(c.recs))
 	n := 0
+	// One clock reading per call, not per card: reading it was 40% of the
+	// cost of settling an idle card (profile of carriersim serve). A run
+	// takes about 0.1 ms, and settling with an instant that old is what a
+	// request arriving then would have done.
+	now := c.clock.UnixNano()
+	month := c.monthAt(now)
 	for i := lo; i < hi; i++ {
-		now := c.clock.UnixNano()
-		month := c.monthAt(now)
 		var p pending
 		mu := &c.locks[i&(lockStripes-1)]
 		mu.Lock()
