@@ -250,3 +250,55 @@ func BenchmarkRunObserve(b *testing.B) {
 		r.Observe(0, Sample{Msg: ccru, Class: ClassOK, Code: 2001, Latency: time.Duration(100+i%900) * time.Microsecond})
 	}
 }
+
+// TestRunTickWhileObserving: ticks swap the shards' data while workers
+// observe; nothing is lost or counted twice, in the series, the totals by
+// label or the histograms.
+func TestRunTickWhileObserving(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	r := NewRun(start, 2)
+	msg := r.Message("CCR-U")
+	// A sample counts under the label in force at its intended time,
+	// its latency (1 ms) before it is observed.
+	r.SetLabel(start.Add(-time.Second), "measured")
+	const perWorker = 20000
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				blame := ""
+				class := ClassOK
+				if i%10 == 0 {
+					blame, class = "card", ClassRefused
+				}
+				r.Observe(w, Sample{Msg: msg, Class: class, Code: 2001, Blame: blame, Latency: time.Millisecond})
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	ticks := 0
+	for running := true; running; ticks++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		r.Tick(time.Now())
+	}
+	if got := r.Totals().Messages["CCR-U"]; got != 2*perWorker {
+		t.Fatalf("series counted %d answers over %d ticks, want %d", got, ticks, 2*perWorker)
+	}
+	if got := r.LatencyWhere("CCR-U", nil, AllLabels).Count(); got != 2*perWorker {
+		t.Fatalf("histograms hold %d, want %d", got, 2*perWorker)
+	}
+	if got := r.CountWhere(Filter{Message: "CCR-U", Blame: "card"}, func(l string) bool { return l == "measured" }); got != 2*perWorker/10 {
+		t.Fatalf("%d blamed on the card, want %d", got, 2*perWorker/10)
+	}
+	if got := r.Totals().Blame["card"]; got != 2*perWorker/10 {
+		t.Fatalf("series blames the card %d times, want %d", got, 2*perWorker/10)
+	}
+}

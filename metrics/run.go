@@ -148,7 +148,7 @@ type runShard struct {
 type countKey struct {
 	msg   MsgID
 	class Class
-	blame uint8
+	blame uint16
 	code  uint32
 }
 
@@ -220,14 +220,14 @@ func (r *Run) Observe(w int, s Sample) {
 }
 
 // blameID returns the interned id of blame.
-func (r *Run) blameID(blame string) uint8 {
+func (r *Run) blameID(blame string) uint16 {
 	if blame == "" {
 		return 0
 	}
 	if p := r.blameList.Load(); p != nil {
 		for i, b := range *p {
 			if b == blame {
-				return uint8(i)
+				return uint16(i)
 			}
 		}
 	}
@@ -235,21 +235,26 @@ func (r *Run) blameID(blame string) uint8 {
 	defer r.nameMu.Unlock()
 	for i, b := range r.blames {
 		if b == blame {
-			return uint8(i)
+			return uint16(i)
 		}
 	}
-	if len(r.blames) == 256 {
-		panic("metrics: more than 255 distinct blames")
+	if len(r.blames) == maxBlames {
+		// Blames are a few fixed words; should a generator invent more,
+		// the rest count under the last one rather than fail a run.
+		return maxBlames - 1
 	}
 	r.blames = append(r.blames, blame)
 	list := append([]string(nil), r.blames...)
 	r.blameList.Store(&list)
-	return uint8(len(r.blames) - 1)
+	return uint16(len(r.blames) - 1)
 }
 
-// blameName returns the blame interned as id. The caller holds nameMu or
-// tickMu (ids are only ever appended).
-func (r *Run) blameName(id uint8) string {
+// maxBlames is how many distinct blames a Run tells apart.
+const maxBlames = 1 << 16
+
+// blameName returns the blame interned as id. It takes no lock: the list
+// is replaced whole when a blame is added.
+func (r *Run) blameName(id uint16) string {
 	if p := r.blameList.Load(); p != nil && int(id) < len(*p) {
 		return (*p)[id]
 	}

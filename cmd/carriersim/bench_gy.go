@@ -205,10 +205,14 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 		res.CCRPerSecond, mode, res.Connections, res.MaxInFlight)
 	fmt.Fprintf(stdout, "latency run          p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms (offered %.0f/s, answered %.0f/s, %d late)\n",
 		res.P50, res.P99, res.P999, res.HalfRateOffered, res.HalfRateAnswered, res.HalfRateLate)
-	if res.Split {
+	switch {
+	case res.Split:
 		fmt.Fprintf(stdout, "CPU at half rate     load %.0f%% (%.2f µs/CCR), OCS %.0f%% (%.2f µs/CCR)\n",
 			100*res.LoadCPUShare, res.LoadCPUPerCCR, 100*res.OCSCPUShare, res.OCSCPUPerCCR)
-	} else {
+	case *target != "":
+		fmt.Fprintf(stdout, "CPU at half rate     load %.0f%% (%.2f µs/CCR); the OCS at --target is not measured\n",
+			100*res.LoadCPUShare, res.LoadCPUPerCCR)
+	default:
 		fmt.Fprintf(stdout, "CPU at half rate     %.0f%% of a CPU, load and OCS (%.2f µs/CCR)\n",
 			100*res.LoadCPUShare, res.LoadCPUPerCCR)
 	}
