@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// MaxWait bounds how long Yield parks when no poll of the network comes
+// (every P busy): the goroutine then goes on as after runtime.Gosched.
+const MaxWait = 100 * time.Microsecond
+
 // epoch is the origin of Every's clock: time.Since reads the monotonic
 // clock.
 var epoch = time.Now()

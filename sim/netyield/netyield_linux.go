@@ -3,8 +3,10 @@
 package netyield
 
 import (
+	"errors"
 	"os"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -46,14 +48,21 @@ func New() *Yielder {
 
 // Yield parks the goroutine until the scheduler has polled the network,
 // so that goroutines whose I/O is ready, and those already runnable, run
-// before it goes on.
+// before it goes on; or for MaxWait at most. The runtime polls when a P
+// runs out of goroutines: while every P has some, the poll (and without
+// the bound, the yielder) would wait for sysmon, up to 10 ms.
 func (y *Yielder) Yield() {
 	if y.f == nil {
 		gosched()
 		return
 	}
 	y.wait = true
-	if err := y.rc.Read(y.fn); err != nil {
+	if err := y.f.SetReadDeadline(time.Now().Add(MaxWait)); err != nil {
+		gosched() // closed under us
+		return
+	}
+	err := y.rc.Read(y.fn)
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		gosched() // closed under us
 	}
 }
