@@ -103,11 +103,11 @@
 // On the 2-CPU VM this was written on, `bench gy --json`, four sets of 5
 // runs at different hours: median throughput 457,000 to 674,000 CCR/s
 // (the machine's speed changes by 1.5x over an afternoon), against 22,000
-// to 37,000 for the baseline, median ratios 16.7 to 19.7; p99 at half the
+// to 37,000 for the baseline, median ratios 16.7 to 18.8; p99 at half the
 // sustained rate: medians 0.73, 0.81 and 0.83 ms in three sets (every run
 // 0.54-1.42 ms) and 1.96 ms in the fourth, taken while the machine was
 // busier. p50 is 0.13-0.34 ms. In one process (GOMAXPROCS=2) throughput is
-// 460,000-770,000 but the ratio is 7-8 (the baseline gains more from the
+// 460,000-700,000 but the ratio is 7-8 (the baseline gains more from the
 // second P) and p99 at half rate 4-5 ms: threads of one process wake
 // each other across the two CPUs, and on this VM such a wake-up can wait
 // for the next 4 ms tick.
