@@ -775,16 +775,31 @@ func (w *worker) complete(slot uint32, a *wire.CCA, decodeErr bool, now int64) {
 	}
 }
 
-// drain turns every waiting session's next request into a CCR-T due now.
+// drain turns every waiting session's next request into a CCR-T, spread
+// over at most a second from now.
 func (w *worker) drain() {
 	w.mu.Lock()
 	now := w.l.now()
 	w.cursors = nil
+	waiting := 0
+	for i := range w.nsess {
+		if w.sess(uint32(i)).state == csWaiting {
+			waiting++
+		}
+	}
+	// Spread, not all at once (see sim.DrainGap); a session already due
+	// sooner keeps its time.
+	gap, k := int64(sim.DrainGap(waiting)), int64(0)
 	for i := range w.nsess {
 		if s := w.sess(uint32(i)); s.state == csWaiting {
 			s.next = msgT
 			s.seq++
-			w.pushTimer(timerEntry{due: now, sess: uint32(i), seq: s.seq})
+			due := now + k*gap
+			k++
+			if s.due < due {
+				due = max(s.due, now)
+			}
+			w.pushTimer(timerEntry{due: due, sess: uint32(i), seq: s.seq})
 		}
 	}
 	w.mu.Unlock()

@@ -812,15 +812,34 @@ func (w *loadWorker) sendUsage(s uint32) {
 	}
 }
 
-// drainAll stops arrivals, deletes every open session now and gives up the
-// attaches not yet sent.
+// drainAll stops arrivals, deletes every open session, spread over at most
+// a second (see sim.DrainGap), and gives up the attaches not yet sent.
 func (w *loadWorker) drainAll(now int64) {
 	w.drain = true
+	idle := 0
+	for s := range w.sess {
+		if w.sess[s].state == csIdle {
+			idle++
+		}
+	}
+	gap, k := int64(sim.DrainGap(idle)), int64(0)
 	for s := range w.sess {
 		x := &w.sess[s]
 		switch {
 		case x.state == csIdle:
-			w.toDelete(uint32(s), now)
+			// Its timer, re-armed, deletes it (onTimer, w.drain); one
+			// due sooner keeps its time.
+			at := now + k*gap
+			k++
+			if x.intended < at {
+				at = max(x.intended, now)
+			}
+			if at <= now {
+				w.toDelete(uint32(s), now)
+			} else {
+				x.intended = at
+				w.arm(uint32(s), at)
+			}
 		case x.state == csReattach:
 			w.end(uint32(s))
 		case x.state == csCreating && !x.sent:

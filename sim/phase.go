@@ -106,6 +106,20 @@ func (a *Arrivals) rateAt(t float64) float64 {
 	return a.r0 + (a.r1-a.r0)*math.Min(t/a.d, 1)
 }
 
+// DrainGap is the gap a load generator leaves between the ends (CCR-T,
+// Delete Session) of the n sessions it drains: 100 µs, or less so that
+// the drain takes a second at most. Ending every session at one instant
+// is a burst no phase asked for: it queued a few milliseconds and made
+// the last second's CCR-T p99 5 ms in carriersim run smoke (1,258 CCR-Ts
+// in that second against ~400 in the others).
+func DrainGap(n int) time.Duration {
+	const gap, spread = 100 * time.Microsecond, time.Second
+	if n <= 0 {
+		return gap
+	}
+	return min(gap, spread/time.Duration(n))
+}
+
 // Devices is where the simulated devices are and which device each card is
 // in, as timeline events change them: a cohort roams into another region,
 // or its cards are moved into other devices. Load generators read it for

@@ -135,3 +135,24 @@ func TestDevicesRoamAndSwap(t *testing.T) {
 		t.Fatal("reset")
 	}
 }
+
+func TestDrainGap(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want time.Duration
+	}{
+		{0, 100 * time.Microsecond},
+		{1, 100 * time.Microsecond},
+		{845, 100 * time.Microsecond},
+		{10_000, 100 * time.Microsecond},
+		{100_000, 10 * time.Microsecond},
+		{4_000_000, 250 * time.Nanosecond},
+	} {
+		if got := DrainGap(c.n); got != c.want {
+			t.Errorf("DrainGap(%d) = %v, want %v", c.n, got, c.want)
+		}
+		if c.n > 0 && DrainGap(c.n)*time.Duration(c.n) > time.Second {
+			t.Errorf("DrainGap(%d): the drain takes over a second", c.n)
+		}
+	}
+}
