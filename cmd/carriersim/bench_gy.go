@@ -198,8 +198,11 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	mode := fmt.Sprintf("one process, GOMAXPROCS %d", res.GOMAXPROCS)
-	if res.Split {
+	switch {
+	case res.Split:
 		mode = "OCS on CPU 0, load on CPU 1, GOMAXPROCS 1 each"
+	case *target != "":
+		mode = fmt.Sprintf("OCS at %s, load GOMAXPROCS %d", *target, res.GOMAXPROCS)
 	}
 	fmt.Fprintf(stdout, "our OCS              %.0f CCR/s (%s, %d connections, %d in flight at most)\n",
 		res.CCRPerSecond, mode, res.Connections, res.MaxInFlight)
