@@ -24,10 +24,7 @@ func TestServeCommand(t *testing.T) {
 	}
 	t.Parallel()
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "carriersim")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := commandBinary(t)
 	state := filepath.Join(tmp, "carrier.state")
 	cmd := exec.Command(bin, "serve", "--gy", "127.0.0.1:0", "--gtpc", "127.0.0.1:0", "--gtpu", "127.0.0.1:0",
 		"--api", "127.0.0.1:0", "--sims", "1000", "--state", state)

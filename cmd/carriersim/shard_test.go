@@ -87,10 +87,7 @@ func TestShardProcessesMergeToOneRun(t *testing.T) {
 		t.Skip("builds the command and runs four processes; not with -short")
 	}
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "carriersim")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := commandBinary(t)
 	scenario := filepath.Join(tmp, "sharded.toml")
 	if err := os.WriteFile(scenario, []byte(shardScenario), 0o644); err != nil {
 		t.Fatal(err)
