@@ -272,27 +272,17 @@ func benchRun(ctx context.Context, cfg *BenchConfig, c *sim.Carrier, addr string
 	run.SetLabel(time.Now(), "measured")
 	p0 := l.Progress()
 	t0 := time.Now()
-	load0, lerr := cpuTime(0)
-	var ocs0 time.Duration
-	oerr := errNoPID
+	loadCPU := cpuMeter(0)
+	ocsCPU := func(time.Duration) float64 { return 0 }
 	if cfg.TargetPID != 0 {
-		ocs0, oerr = cpuTime(cfg.TargetPID)
+		ocsCPU = cpuMeter(cfg.TargetPID)
 	}
 	if err := sleepCtx(ctx, cfg.Duration); err != nil {
 		return r, err
 	}
 	p1 := l.Progress()
 	el := time.Since(t0)
-	if lerr == nil {
-		if load1, err := cpuTime(0); err == nil {
-			r.loadCPU = (load1 - load0).Seconds() / el.Seconds()
-		}
-	}
-	if oerr == nil {
-		if ocs1, err := cpuTime(cfg.TargetPID); err == nil {
-			r.ocsCPU = (ocs1 - ocs0).Seconds() / el.Seconds()
-		}
-	}
+	r.loadCPU, r.ocsCPU = loadCPU(el), ocsCPU(el)
 	run.SetLabel(time.Now(), "after")
 	r.answered = float64(p1.Answered-p0.Answered) / el.Seconds()
 	r.late = p1.Late - p0.Late
@@ -314,7 +304,19 @@ func benchRun(ctx context.Context, cfg *BenchConfig, c *sim.Carrier, addr string
 	return r, nil
 }
 
-var errNoPID = errors.New("no process id")
+// cpuMeter reads process pid's CPU time (0: this process's) now and
+// returns a function giving the CPU it used per second of el since then,
+// 0 when either reading fails.
+func cpuMeter(pid int) func(el time.Duration) float64 {
+	t0, err0 := cpuTime(pid)
+	return func(el time.Duration) float64 {
+		t1, err1 := cpuTime(pid)
+		if err0 != nil || err1 != nil || el <= 0 {
+			return 0
+		}
+		return (t1 - t0).Seconds() / el.Seconds()
+	}
+}
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

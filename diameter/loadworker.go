@@ -787,19 +787,13 @@ func (w *worker) drain() {
 			waiting++
 		}
 	}
-	// Spread, not all at once (see sim.DrainGap); a session already due
-	// sooner keeps its time.
-	gap, k := int64(sim.DrainGap(waiting)), int64(0)
+	// Spread, not all at once (see sim.DrainGap).
+	ends := sim.NewDrainSchedule(now, waiting)
 	for i := range w.nsess {
 		if s := w.sess(uint32(i)); s.state == csWaiting {
 			s.next = msgT
 			s.seq++
-			due := now + k*gap
-			k++
-			if s.due < due {
-				due = max(s.due, now)
-			}
-			w.pushTimer(timerEntry{due: due, sess: uint32(i), seq: s.seq})
+			w.pushTimer(timerEntry{due: ends.Next(s.due), sess: uint32(i), seq: s.seq})
 		}
 	}
 	w.mu.Unlock()

@@ -36,10 +36,8 @@ type rawConn struct {
 	rn     int
 	rerr   syscall.Errno
 	readF  func(fd uintptr) bool
-	parked bool // this call found nothing to read and waited
-	// yield and yielder are nil until a read first finds data waiting.
-	yield   *netyield.Every
-	yielder *netyield.Yielder
+	parked bool            // this call found nothing to read and waited
+	yield  *netyield.Every // nil until a read first finds data waiting
 
 	wmu    sync.Mutex
 	wb     []byte
@@ -117,8 +115,7 @@ func (c *rawConn) Read(b []byte) (int, error) {
 		// Data was waiting: this reader may never park, and the goroutines
 		// waiting on other sockets would then wait for the runtime's
 		// 10 ms poll (see package netyield).
-		c.yielder = netyield.New()
-		c.yield = netyield.NewEvery(c.yielder, readYieldEvery)
+		c.yield = netyield.NewEvery(readYieldEvery)
 	}
 	if err != nil {
 		return 0, c.opErr("read", err)
@@ -144,8 +141,8 @@ const readYieldEvery = 2 * time.Millisecond
 func (c *rawConn) Close() error {
 	err := c.Conn.Close()
 	c.rmu.Lock()
-	if c.yielder != nil {
-		c.yielder.Close()
+	if c.yield != nil {
+		c.yield.Close()
 	}
 	c.rmu.Unlock()
 	return err

@@ -822,19 +822,13 @@ func (w *loadWorker) drainAll(now int64) {
 			idle++
 		}
 	}
-	gap, k := int64(sim.DrainGap(idle)), int64(0)
+	ends := sim.NewDrainSchedule(now, idle)
 	for s := range w.sess {
 		x := &w.sess[s]
 		switch {
 		case x.state == csIdle:
-			// Its timer, re-armed, deletes it (onTimer, w.drain); one
-			// due sooner keeps its time.
-			at := now + k*gap
-			k++
-			if x.intended < at {
-				at = max(x.intended, now)
-			}
-			if at <= now {
+			// Its timer, re-armed, deletes it (onTimer, w.drain).
+			if at := ends.Next(x.intended); at <= now {
 				w.toDelete(uint32(s), now)
 			} else {
 				x.intended = at

@@ -71,13 +71,12 @@ type Run struct {
 	spare   []*shardData
 	tickLat [MaxMessages][numClasses]*Hist
 	tickAll *Hist
-	// blames interns Sample.Blame; blames[0] is "". Read without a lock
-	// through blameList, appended under nameMu.
-	blames    []string
-	blameList atomic.Pointer[[]string]
-	series    []Second
-	lastSec   int
-	label     string
+	// blames interns Sample.Blame; (*blames)[0] is "". Read without a
+	// lock; replaced whole, under nameMu, when a blame is added.
+	blames  atomic.Pointer[[]string]
+	series  []Second
+	lastSec int
+	label   string
 	// spans records when each label came into force; Observe attributes a
 	// sample to the label in force at its intended send time, so a request
 	// sent during an outage and timing out after it counts as during.
@@ -154,8 +153,8 @@ type countKey struct {
 
 // NewRun returns a Run starting at start with workers shards.
 func NewRun(start time.Time, workers int) *Run {
-	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1, tally: NewTally(),
-		blames: []string{""}}
+	r := &Run{start: start, shards: make([]runShard, max(workers, 1)), lastSec: -1, tally: NewTally()}
+	r.blames.Store(&[]string{""})
 	r.spare = make([]*shardData, len(r.shards))
 	for i := range r.shards {
 		r.shards[i].cur = newShardData()
@@ -224,39 +223,41 @@ func (r *Run) blameID(blame string) uint16 {
 	if blame == "" {
 		return 0
 	}
-	if p := r.blameList.Load(); p != nil {
-		for i, b := range *p {
-			if b == blame {
-				return uint16(i)
-			}
-		}
+	if id, ok := indexOf(*r.blames.Load(), blame); ok {
+		return id
 	}
 	r.nameMu.Lock()
 	defer r.nameMu.Unlock()
-	for i, b := range r.blames {
-		if b == blame {
-			return uint16(i)
-		}
+	list := *r.blames.Load()
+	if id, ok := indexOf(list, blame); ok {
+		return id
 	}
-	if len(r.blames) == maxBlames {
+	if len(list) == maxBlames {
 		// Blames are a few fixed words; should a generator invent more,
 		// the rest count under the last one rather than fail a run.
 		return maxBlames - 1
 	}
-	r.blames = append(r.blames, blame)
-	list := append([]string(nil), r.blames...)
-	r.blameList.Store(&list)
-	return uint16(len(r.blames) - 1)
+	list = append(list[:len(list):len(list)], blame)
+	r.blames.Store(&list)
+	return uint16(len(list) - 1)
+}
+
+func indexOf(list []string, s string) (uint16, bool) {
+	for i, b := range list {
+		if b == s {
+			return uint16(i), true
+		}
+	}
+	return 0, false
 }
 
 // maxBlames is how many distinct blames a Run tells apart.
 const maxBlames = 1 << 16
 
-// blameName returns the blame interned as id. It takes no lock: the list
-// is replaced whole when a blame is added.
+// blameName returns the blame interned as id.
 func (r *Run) blameName(id uint16) string {
-	if p := r.blameList.Load(); p != nil && int(id) < len(*p) {
-		return (*p)[id]
+	if list := *r.blames.Load(); int(id) < len(list) {
+		return list[id]
 	}
 	return ""
 }
@@ -335,9 +336,8 @@ func (r *Run) tickLocked(now time.Time) {
 	// operations (each up to ~0.1 ms) so that the load's goroutines, parked
 	// on their sockets, are not held up behind it. Done in one piece it
 	// stalled bench gy's client 5-8 ms (GOMAXPROCS 1).
-	y := netyield.New()
-	defer y.Close()
-	ev := netyield.NewEvery(y, tickYieldEvery)
+	ev := netyield.NewEvery(tickYieldEvery)
+	defer ev.Close()
 	lat := &r.tickLat
 	counts := map[countKey]uint64{}
 	var late [MaxMessages]uint64

@@ -120,6 +120,27 @@ func DrainGap(n int) time.Duration {
 	return min(gap, spread/time.Duration(n))
 }
 
+// DrainSchedule hands out the instants (in a load generator's own
+// nanosecond clock) at which the n sessions it drains from now end:
+// DrainGap(n) apart, in the order asked for.
+type DrainSchedule struct{ now, gap, k int64 }
+
+// NewDrainSchedule spreads the ends of n sessions from now.
+func NewDrainSchedule(now int64, n int) DrainSchedule {
+	return DrainSchedule{now: now, gap: int64(DrainGap(n))}
+}
+
+// Next returns when the next session ends: its slot in the spread, or due,
+// when its own next request was due sooner (but not before now).
+func (d *DrainSchedule) Next(due int64) int64 {
+	at := d.now + d.k*d.gap
+	d.k++
+	if due < at {
+		return max(due, d.now)
+	}
+	return at
+}
+
 // Devices is where the simulated devices are and which device each card is
 // in, as timeline events change them: a cohort roams into another region,
 // or its cards are moved into other devices. Load generators read it for

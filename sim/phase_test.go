@@ -156,3 +156,23 @@ func TestDrainGap(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainSchedule: ends DrainGap apart from now, a session due sooner
+// keeping its own time, and none before now.
+func TestDrainSchedule(t *testing.T) {
+	const now = int64(1_000_000)
+	gap := int64(DrainGap(3))
+	d := NewDrainSchedule(now, 3)
+	if got := d.Next(now + int64(time.Hour)); got != now {
+		t.Fatalf("first end at %d, want now (%d)", got, now)
+	}
+	if got := d.Next(now + gap/2); got != now+gap/2 {
+		t.Fatalf("a session due before its slot ends at %d, want its own time %d", got, now+gap/2)
+	}
+	if got := d.Next(now - 5); got != now {
+		t.Fatalf("an overdue session ends at %d, want now (%d)", got, now)
+	}
+	if got := d.Next(now + int64(time.Hour)); got != now+3*gap {
+		t.Fatalf("fourth slot at %d, want %d", got, now+3*gap)
+	}
+}

@@ -136,14 +136,12 @@ func benchGy(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	baseTarget := ""
 	targetPID := 0
-	if *split {
-		if *target != "" {
-			if isFlagSet(fs, "split") {
-				fmt.Fprintln(stderr, "carriersim bench gy: --split and --target exclude each other")
-				return exitInvalid
-			}
-			*split = false
+	if *split && *target != "" {
+		if isFlagSet(fs, "split") {
+			fmt.Fprintln(stderr, "carriersim bench gy: --split and --target exclude each other")
+			return exitInvalid
 		}
+		*split = false // split is only the default
 	}
 	if *split {
 		if err := pinProcess(1); err != nil {

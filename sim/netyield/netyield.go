@@ -18,17 +18,22 @@ func nanotime() int64 { return int64(time.Since(epoch)) }
 // Every yields at most once per interval while its goroutine stays busy.
 // It is for loops that call Maybe after each piece of work: the check is a
 // clock read, and a wait on I/O the caller reports with Parked restarts
-// the interval. An Every belongs to one goroutine at a time.
+// the interval. An Every belongs to one goroutine at a time; Close
+// releases its Yielder.
 type Every struct {
 	y        *Yielder
 	interval int64
 	last     int64 // when the goroutine last let others run; 0: not since Parked
 }
 
-// NewEvery returns an Every yielding through y at most once per interval.
-func NewEvery(y *Yielder, interval time.Duration) *Every {
-	return &Every{y: y, interval: int64(interval)}
+// NewEvery returns an Every yielding at most once per interval, through a
+// Yielder of its own.
+func NewEvery(interval time.Duration) *Every {
+	return &Every{y: New(), interval: int64(interval)}
 }
+
+// Close releases the Every's Yielder.
+func (e *Every) Close() error { return e.y.Close() }
 
 // Maybe yields if the goroutine has been busy for at least the interval
 // since it last yielded or parked, and reports whether it did.

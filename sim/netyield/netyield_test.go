@@ -55,15 +55,16 @@ func TestYieldRunsReadyReader(t *testing.T) {
 }
 
 func TestEvery(t *testing.T) {
-	y := New()
-	defer y.Close()
-	e := NewEvery(y, time.Hour)
+	e := NewEvery(time.Hour)
+	defer e.Close()
 	for range 3 {
 		if e.Maybe() {
 			t.Fatal("yielded before the interval")
 		}
 	}
-	e = NewEvery(y, 0)
+	e.Close()
+	e = NewEvery(0)
+	defer e.Close()
 	if e.Maybe() {
 		t.Fatal("the first call starts the interval; it must not yield")
 	}
